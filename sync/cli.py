@@ -1,0 +1,63 @@
+"""``ordersync``: a thin command line over the library.
+
+Each command group lives in :mod:`sync.commands` and only parses options, calls library
+functions and prints. Exit codes are the contract with nox and CI:
+
+====  ==============================================================
+0     everything asked for succeeded
+1     the run finished but did not pass (threshold missed, gate failed, verify mismatch)
+2     the config or the command line is wrong (each problem named with file and key)
+3     a fatal error outside the data: monday refused us, the database is unreachable
+====  ==============================================================
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from pathlib import Path
+
+import click
+
+from sync.commands.common import AppContext, run_guarded
+
+__all__ = ["cli", "main"]
+
+COMMAND_MODULES = (
+    "config_cmd", "db_cmd", "demo_cmd", "emulator_cmd", "sync_cmd", "gates_cmd", "cutover_cmd", "report_cmd",
+)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--config", "config_path", type=click.Path(path_type=Path), default=None,
+    help="Config file (default: $ORDERSYNC_CONFIG or ./ordersync.toml).",
+)
+@click.option("--log-json", is_flag=True, help="Write structured JSON logs to stderr.")
+@click.pass_context
+def cli(ctx: click.Context, config_path: Path | None, log_json: bool) -> None:
+    """Move orders from SQL Server into monday.com, and cut over from dev to prod behind gates."""
+    ctx.obj = AppContext(config_path=config_path, log_json=log_json)
+
+
+def _register_commands() -> None:
+    for name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(f"sync.commands.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name == f"sync.commands.{name}":
+                continue
+            raise
+        module.register(cli)
+
+
+_register_commands()
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Console-script entry point; returns the process exit code."""
+    return run_guarded(lambda: cli.main(args=argv, prog_name="ordersync", standalone_mode=False))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

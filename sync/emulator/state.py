@@ -1,0 +1,290 @@
+"""The emulator's mutable world: boards, items, id counters and the operation log.
+
+All mutations go through :class:`EmulatorState` methods while the caller holds
+``state.lock`` (the GraphQL layer takes it once per request, so a request is
+atomic). Latency sleeps happen in the HTTP front, never under this lock.
+
+Decisions where monday's behaviour is unverified (see monday-api.md §2):
+
+* a ``group_id`` that does not exist on the board -> ``ResourceNotFoundException``
+  (status_code 404). monday documents no code for this case; ResourceNotFound is
+  the closest documented one ("verify the item, group or board id exists"), and
+  failing loudly is safer than silently using the top group;
+* ``create_group`` without ``relative_to``/``position_relative_method`` puts the
+  new group at the top of the board, as monday's UI does; ``create_item``
+  without ``group_id`` therefore lands in the newest group — pass group ids;
+* ``create_subitem`` on a board without a ``subtasks`` column fails with
+  ``InvalidArgumentException`` instead of auto-creating a subitems board.
+"""
+
+from __future__ import annotations
+
+__all__ = ["EmulatorState", "RequestContext"]
+
+import random
+import string
+import threading
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from sync.emulator.errors import ApiError, invalid_argument, invalid_board, invalid_column, not_found
+from sync.emulator.model import Board, Group, Item, StoredValue
+from sync.emulator.oplog import OperationLog
+from sync.emulator.values import encode_value
+
+FIRST_ITEM_ID = 9_700_000_001  # ten digits and above the real board ids, like fresh monday item ids
+MAX_NAME = 255
+
+
+@dataclass
+class RequestContext:
+    """Per-request facts resolvers need: ids for the oplog, the request time, complexity numbers."""
+
+    request_id: str
+    idempotency_key: str | None
+    now: float
+    complexity: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def now_iso(self) -> str:
+        """The request time as monday's ``changed_at`` strings (UTC, seconds)."""
+        return datetime.fromtimestamp(self.now, tz=UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+class EmulatorState:
+    """Boards, items and counters; every method assumes the caller holds :attr:`lock`."""
+
+    def __init__(self, boards: list[Board], *, seed: int = 0) -> None:
+        self.lock = threading.RLock()
+        self.seed = seed
+        self.boards: dict[str, Board] = {b.id: b for b in boards}
+        self.items: dict[str, Item] = {}
+        self.next_id = FIRST_ITEM_ID
+        self.group_counter = 0
+        self.oplog = OperationLog()
+        self.cursors: dict[str, Any] = {}
+
+    # ---- lookups -------------------------------------------------------------------------------------
+    def board(self, board_id: object) -> Board:
+        """The active board or ``InvalidBoardIdException``."""
+        board = self.boards.get(str(board_id))
+        if board is None or board.state != "active":
+            raise invalid_board(board_id)
+        return board
+
+    def item(self, item_id: object, *, allow_deleted: bool = False) -> Item:
+        """The item or ``ResourceNotFoundException``; deleted items count as missing unless asked for."""
+        if item_id is None:
+            raise invalid_argument("item_id is required", item_id=None)
+        item = self.items.get(str(item_id))
+        if item is None or (item.state == "deleted" and not allow_deleted):
+            raise not_found("item", str(item_id))
+        return item
+
+    # ---- groups --------------------------------------------------------------------------------------
+    def create_group(self, ctx: RequestContext, board_id: object, name: str, color: str | None,
+                     relative_to: str | None, method: str | None) -> Group:
+        """Add a group with a ``group_mk…`` id; placement follows monday's ``before_at``/``after_at`` rules."""
+        board = self.board(board_id)
+        if not 1 <= len(name) <= MAX_NAME:
+            raise invalid_argument("Group name must be between 1 and 255 characters", group_name=name)
+        group = Group(self._new_group_id(board), name, color or "#579bfc")
+        active = board.active_groups()
+        if relative_to is not None:
+            anchor = board.group(relative_to)
+            if anchor is None:
+                raise not_found("group", relative_to)
+            index = board.groups.index(anchor) + (1 if method == "after_at" else 0)
+        elif method == "before_at":
+            index = board.groups.index(active[-1]) + 1 if active else len(board.groups)
+        else:
+            index = board.groups.index(active[0]) if active else 0
+        board.groups.insert(index, group)
+        self._log(ctx, "create_group", board.id, group_id=group.id)
+        return group
+
+    def delete_group(self, ctx: RequestContext, board_id: object, group_id: str) -> Group:
+        """Delete a group and (cascading) its items; the last group cannot go (``DeleteLastGroupException``)."""
+        board = self.board(board_id)
+        group = board.group(group_id)
+        if group is None:
+            raise not_found("group", group_id)
+        if len(board.active_groups()) == 1:
+            raise ApiError("DeleteLastGroupException", "Deleting the last group of a board is not allowed",
+                           status_code=409, error_data={"group_id": group_id})
+        group.state = "deleted"
+        for item_id in board.item_ids:
+            item = self.items[item_id]
+            if item.group_id == group.id and item.state != "deleted":
+                self._set_state(item, "deleted")
+        self._log(ctx, "delete_group", board.id, group_id=group.id)
+        return group
+
+    # ---- items ---------------------------------------------------------------------------------------
+    def create_item(self, ctx: RequestContext, board_id: object, name: str, group_id: str | None,
+                    column_values: Any, create_labels: bool) -> Item:
+        """Create an item in ``group_id`` (or the board's top group) with validated column values."""
+        board = self.board(board_id)
+        if group_id is None:
+            active = board.active_groups()
+            if not active:
+                raise not_found("group", None)
+            group = active[0]
+        else:
+            found = board.group(group_id)
+            if found is None:
+                raise not_found("group", group_id)
+            group = found
+        self._check_name(name)
+        item = Item(self._new_item_id(), name, board.id, group.id, created_at=ctx.now)
+        self._write_values(ctx, board, item, column_values, create_labels)
+        self._commit(board, item)
+        self._log(ctx, "create_item", board.id, group_id=group.id, item_id=item.id, item_name=item.name)
+        return item
+
+    def create_subitem(self, ctx: RequestContext, parent_item_id: object, name: str, column_values: Any,
+                       create_labels: bool) -> Item:
+        """Create a subitem on the parent board's subitems board (its top group), linked to the parent."""
+        parent = self.item(parent_item_id)
+        if parent.state != "active":
+            raise not_found("item", parent.id)
+        if parent.parent_id is not None:
+            raise invalid_argument("Subitems cannot have subitems on classic boards", parent_item_id=parent.id)
+        sub_board_id = self.boards[parent.board_id].subitems_board_id()
+        if sub_board_id is None or sub_board_id not in self.boards:
+            raise invalid_argument("The parent board has no subitems board", board_id=parent.board_id)
+        board = self.boards[sub_board_id]
+        group = board.active_groups()[0]
+        self._check_name(name)
+        item = Item(self._new_item_id(), name, board.id, group.id, parent_id=parent.id, created_at=ctx.now)
+        self._write_values(ctx, board, item, column_values, create_labels)
+        self._commit(board, item)
+        parent.subitem_ids.append(item.id)
+        self._log(ctx, "create_subitem", board.id, group_id=group.id, item_id=item.id,
+                  parent_item_id=parent.id, item_name=item.name)
+        return item
+
+    def change_values(self, ctx: RequestContext, board_id: object, item_id: object, column_values: Any,
+                      create_labels: bool) -> Item:
+        """Write several columns of one item atomically (all valid, or nothing changes)."""
+        board = self.board(board_id)
+        item = self.item(item_id)
+        if item.board_id != board.id:
+            raise not_found("item", item.id)
+        if not isinstance(column_values, dict) or not column_values:
+            raise invalid_argument("column_values must be a non-empty JSON object", column_values=column_values)
+        self._write_values(ctx, board, item, column_values, create_labels)
+        self._log(ctx, "change_column_values", board.id, group_id=item.group_id, item_id=item.id,
+                  parent_item_id=item.parent_id, item_name=item.name)
+        return item
+
+    def set_item_state(self, ctx: RequestContext, item_id: object, new_state: str) -> Item:
+        """Archive or delete an item; both cascade to its subitems, as monday documents."""
+        item = self.item(item_id)
+        self._set_state(item, new_state)
+        op = "archive_item" if new_state == "archived" else "delete_item"
+        self._log(ctx, op, item.board_id, group_id=item.group_id, item_id=item.id,
+                  parent_item_id=item.parent_id, item_name=item.name)
+        return item
+
+    # ---- persistence ---------------------------------------------------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        """Everything needed to continue later (cursors and idempotency caches are deliberately not kept)."""
+        return {
+            "format": 1, "seed": self.seed, "next_id": self.next_id, "group_counter": self.group_counter,
+            "boards": [b.to_dict() for b in self.boards.values()],
+            "items": [i.to_dict() for i in self.items.values()],
+            "oplog": self.oplog.to_list(),
+        }
+
+    @classmethod
+    def from_dict(cls, raw: dict[str, Any]) -> EmulatorState:
+        """Inverse of :meth:`to_dict`."""
+        state = cls([Board.from_dict(b) for b in raw["boards"]], seed=int(raw.get("seed", 0)))
+        state.items = {i["id"]: Item.from_dict(i) for i in raw.get("items", [])}
+        state.next_id = int(raw.get("next_id", FIRST_ITEM_ID))
+        state.group_counter = int(raw.get("group_counter", 0))
+        state.oplog = OperationLog.from_list(raw.get("oplog", []))
+        return state
+
+    # ---- internals -----------------------------------------------------------------------------------
+    def _write_values(self, ctx: RequestContext, board: Board, item: Item, column_values: Any,
+                      create_labels: bool) -> None:
+        """Validate every value first; created labels are rolled back if any column fails."""
+        if column_values is None:
+            return
+        if not isinstance(column_values, dict):
+            raise invalid_argument("column_values must be a JSON object keyed by column id",
+                                   column_values=column_values)
+        touched = {cid: _label_snapshot(board.columns[cid].settings) for cid in column_values
+                   if cid in board.columns and board.columns[cid].type in ("status", "dropdown")}
+        encoded: dict[str, StoredValue | None] = {}
+        new_name: str | None = None
+        try:
+            for column_id, raw in column_values.items():
+                column = board.columns.get(column_id)
+                if column is None:
+                    raise invalid_column(column_id, board.id)
+                if column.type == "name":
+                    if not isinstance(raw, str):
+                        raise invalid_argument("name must be a string", column_id="name")
+                    self._check_name(raw)
+                    new_name = raw
+                    continue
+                encoded[column_id] = encode_value(column, raw, create_labels=create_labels,
+                                                  now_iso=ctx.now_iso)
+        except ApiError:
+            for column_id, labels in touched.items():
+                board.columns[column_id].settings["labels"] = labels
+            raise
+        if new_name is not None:
+            item.name = new_name
+        for column_id, stored in encoded.items():
+            if stored is None:
+                item.values.pop(column_id, None)
+            else:
+                item.values[column_id] = stored
+
+    def _check_name(self, name: str) -> None:
+        if not 1 <= len(name) <= MAX_NAME:
+            raise ApiError("ItemNameTooLongException", "Item name must be between 1 and 255 characters long",
+                           error_data={"item_name_length": len(name)})
+
+    def _commit(self, board: Board, item: Item) -> None:
+        self.items[item.id] = item
+        board.item_ids.append(item.id)
+
+    def _set_state(self, item: Item, new_state: str) -> None:
+        item.state = new_state
+        for sub_id in item.subitem_ids:
+            sub = self.items.get(sub_id)
+            if sub is not None and sub.state != "deleted":
+                sub.state = new_state
+
+    def _new_item_id(self) -> str:
+        value = self.next_id
+        self.next_id += 1
+        return str(value)
+
+    def _new_group_id(self, board: Board) -> str:
+        """``group_mk`` + 6 lowercase alphanumerics, reproducible from (seed, counter)."""
+        taken = {g.id for g in board.groups}
+        while True:
+            self.group_counter += 1
+            rng = random.Random(f"{self.seed}:{self.group_counter}")
+            candidate = "group_mk" + "".join(rng.choices(string.ascii_lowercase + string.digits, k=6))
+            if candidate not in taken:
+                return candidate
+
+    def _log(self, ctx: RequestContext, op: str, board_id: str, **fields: Any) -> None:
+        self.oplog.append(time=ctx.now, request_id=ctx.request_id, idempotency_key=ctx.idempotency_key,
+                          op=op, board_id=board_id, **fields)
+
+
+def _label_snapshot(settings: dict[str, Any]) -> Any:
+    """A copy of a column's labels (list or dict) so a failed mutation can restore them."""
+    labels = settings.get("labels")
+    if isinstance(labels, list):
+        return [dict(label) for label in labels]
+    return dict(labels) if isinstance(labels, dict) else labels
