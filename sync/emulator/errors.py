@@ -68,7 +68,10 @@ def not_found(kind: str, resource_id: object) -> ApiError:
         "ResourceNotFoundException",
         f"The {kind} with id {resource_id} does not exist",
         status_code=404,
-        error_data={f"{kind}_id": resource_id, "error_reason": "store.monday.automation.error.missing_" + kind},
+        error_data={
+            f"{kind}_id": resource_id,
+            "error_reason": "store.monday.automation.error.missing_" + kind,
+        },
     )
 
 

@@ -19,7 +19,7 @@ STATES = ("active", "archived", "deleted")
 
 @dataclass
 class Column:
-    """A board column; ``settings`` carries dropdown labels ``[{id,name}]`` or status labels ``{index: name}``."""
+    """A board column; ``settings`` holds dropdown labels ``[{id,name}]`` or status labels ``{idx: name}``."""
 
     id: str
     title: str
@@ -62,8 +62,12 @@ class Group:
     @classmethod
     def from_dict(cls, raw: dict[str, Any]) -> Group:
         """Inverse of :meth:`to_dict`; board files may omit color and state."""
-        return cls(str(raw["id"]), str(raw.get("title", raw["id"])), str(raw.get("color", "#579bfc")),
-                   str(raw.get("state", "active")))
+        return cls(
+            str(raw["id"]),
+            str(raw.get("title", raw["id"])),
+            str(raw.get("color", "#579bfc")),
+            str(raw.get("state", "active")),
+        )
 
 
 @dataclass(frozen=True)
@@ -91,8 +95,13 @@ class Item:
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
         return {
-            "id": self.id, "name": self.name, "board_id": self.board_id, "group_id": self.group_id,
-            "parent_id": self.parent_id, "state": self.state, "created_at": self.created_at,
+            "id": self.id,
+            "name": self.name,
+            "board_id": self.board_id,
+            "group_id": self.group_id,
+            "parent_id": self.parent_id,
+            "state": self.state,
+            "created_at": self.created_at,
             "values": {k: [v.value, v.text] for k, v in self.values.items()},
             "subitem_ids": self.subitem_ids,
         }
@@ -101,14 +110,22 @@ class Item:
     def from_dict(cls, raw: dict[str, Any]) -> Item:
         """Inverse of :meth:`to_dict`."""
         values = {k: StoredValue(v[0], v[1]) for k, v in raw.get("values", {}).items()}
-        return cls(str(raw["id"]), str(raw["name"]), str(raw["board_id"]), str(raw["group_id"]),
-                   raw.get("parent_id"), str(raw.get("state", "active")), float(raw.get("created_at", 0.0)),
-                   values, list(raw.get("subitem_ids", [])))
+        return cls(
+            str(raw["id"]),
+            str(raw["name"]),
+            str(raw["board_id"]),
+            str(raw["group_id"]),
+            raw.get("parent_id"),
+            str(raw.get("state", "active")),
+            float(raw.get("created_at", 0.0)),
+            values,
+            list(raw.get("subitem_ids", [])),
+        )
 
 
 @dataclass
 class Board:
-    """A board: ordered columns, ordered groups (index 0 is the top group) and its item ids in creation order."""
+    """A board: ordered columns, ordered groups (index 0 = top group), item ids in creation order."""
 
     id: str
     name: str
@@ -136,7 +153,9 @@ class Board:
     def to_dict(self, *, with_items: bool = True) -> dict[str, Any]:
         """JSON-ready form; without items it is exactly a board file."""
         out: dict[str, Any] = {
-            "id": self.id, "name": self.name, "state": self.state,
+            "id": self.id,
+            "name": self.name,
+            "state": self.state,
             "columns": [c.to_dict() for c in self.columns.values()],
             "groups": [g.to_dict() for g in self.groups],
         }
@@ -151,5 +170,11 @@ class Board:
         if not any(c.id == "name" for c in columns):
             columns.insert(0, Column("name", "Name", "name"))
         groups = [Group.from_dict(g) for g in raw.get("groups") or []] or [Group("topics", "Group Title")]
-        return cls(str(raw["id"]), str(raw.get("name", raw["id"])), {c.id: c for c in columns}, groups,
-                   [str(i) for i in raw.get("item_ids", [])], str(raw.get("state", "active")))
+        return cls(
+            str(raw["id"]),
+            str(raw.get("name", raw["id"])),
+            {c.id: c for c in columns},
+            groups,
+            [str(i) for i in raw.get("item_ids", [])],
+            str(raw.get("state", "active")),
+        )

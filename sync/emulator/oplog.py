@@ -8,15 +8,20 @@ logged; a mutation applied just before an injected timeout *is* logged.
 
 from __future__ import annotations
 
-__all__ = ["OPS", "OperationLog", "OpRecord"]
+__all__ = ["OPS", "OpRecord", "OperationLog"]
 
 import threading
 from dataclasses import asdict, dataclass
 from typing import Any
 
 OPS = (
-    "create_group", "delete_group", "create_item", "create_subitem",
-    "change_column_values", "archive_item", "delete_item",
+    "create_group",
+    "delete_group",
+    "create_item",
+    "create_subitem",
+    "change_column_values",
+    "archive_item",
+    "delete_item",
 )
 
 

@@ -28,13 +28,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sync.emulator.errors import ApiError, invalid_argument, invalid_board, invalid_column, not_found
-from sync.emulator.model import Board, Group, Item, StoredValue
+from sync.emulator.errors import ApiError, invalid_argument, invalid_board, not_found
+from sync.emulator.model import Board, Group, Item
 from sync.emulator.oplog import OperationLog
-from sync.emulator.values import encode_value
+from sync.emulator.writes import MAX_NAME, apply_column_values, check_item_name
 
 FIRST_ITEM_ID = 9_700_000_001  # ten digits and above the real board ids, like fresh monday item ids
-MAX_NAME = 255
 
 
 @dataclass
@@ -83,9 +82,16 @@ class EmulatorState:
         return item
 
     # ---- groups --------------------------------------------------------------------------------------
-    def create_group(self, ctx: RequestContext, board_id: object, name: str, color: str | None,
-                     relative_to: str | None, method: str | None) -> Group:
-        """Add a group with a ``group_mk…`` id; placement follows monday's ``before_at``/``after_at`` rules."""
+    def create_group(
+        self,
+        ctx: RequestContext,
+        board_id: object,
+        name: str,
+        color: str | None,
+        relative_to: str | None,
+        method: str | None,
+    ) -> Group:
+        """Add a ``group_mk…`` group; placement follows monday's ``before_at``/``after_at`` rules."""
         board = self.board(board_id)
         if not 1 <= len(name) <= MAX_NAME:
             raise invalid_argument("Group name must be between 1 and 255 characters", group_name=name)
@@ -105,14 +111,18 @@ class EmulatorState:
         return group
 
     def delete_group(self, ctx: RequestContext, board_id: object, group_id: str) -> Group:
-        """Delete a group and (cascading) its items; the last group cannot go (``DeleteLastGroupException``)."""
+        """Delete a group and its items; the last group cannot go (``DeleteLastGroupException``)."""
         board = self.board(board_id)
         group = board.group(group_id)
         if group is None:
             raise not_found("group", group_id)
         if len(board.active_groups()) == 1:
-            raise ApiError("DeleteLastGroupException", "Deleting the last group of a board is not allowed",
-                           status_code=409, error_data={"group_id": group_id})
+            raise ApiError(
+                "DeleteLastGroupException",
+                "Deleting the last group of a board is not allowed",
+                status_code=409,
+                error_data={"group_id": group_id},
+            )
         group.state = "deleted"
         for item_id in board.item_ids:
             item = self.items[item_id]
@@ -122,8 +132,15 @@ class EmulatorState:
         return group
 
     # ---- items ---------------------------------------------------------------------------------------
-    def create_item(self, ctx: RequestContext, board_id: object, name: str, group_id: str | None,
-                    column_values: Any, create_labels: bool) -> Item:
+    def create_item(
+        self,
+        ctx: RequestContext,
+        board_id: object,
+        name: str,
+        group_id: str | None,
+        column_values: Any,
+        create_labels: bool,
+    ) -> Item:
         """Create an item in ``group_id`` (or the board's top group) with validated column values."""
         board = self.board(board_id)
         if group_id is None:
@@ -136,47 +153,67 @@ class EmulatorState:
             if found is None:
                 raise not_found("group", group_id)
             group = found
-        self._check_name(name)
-        item = Item(self._new_item_id(), name, board.id, group.id, created_at=ctx.now)
-        self._write_values(ctx, board, item, column_values, create_labels)
+        check_item_name(name)
+        item = Item("", name, board.id, group.id, created_at=ctx.now)
+        apply_column_values(board, item, column_values, create_labels=create_labels, now_iso=ctx.now_iso)
         self._commit(board, item)
         self._log(ctx, "create_item", board.id, group_id=group.id, item_id=item.id, item_name=item.name)
         return item
 
-    def create_subitem(self, ctx: RequestContext, parent_item_id: object, name: str, column_values: Any,
-                       create_labels: bool) -> Item:
+    def create_subitem(
+        self, ctx: RequestContext, parent_item_id: object, name: str, column_values: Any, create_labels: bool
+    ) -> Item:
         """Create a subitem on the parent board's subitems board (its top group), linked to the parent."""
         parent = self.item(parent_item_id)
         if parent.state != "active":
             raise not_found("item", parent.id)
         if parent.parent_id is not None:
-            raise invalid_argument("Subitems cannot have subitems on classic boards", parent_item_id=parent.id)
+            raise invalid_argument(
+                "Subitems cannot have subitems on classic boards", parent_item_id=parent.id
+            )
         sub_board_id = self.boards[parent.board_id].subitems_board_id()
         if sub_board_id is None or sub_board_id not in self.boards:
             raise invalid_argument("The parent board has no subitems board", board_id=parent.board_id)
         board = self.boards[sub_board_id]
         group = board.active_groups()[0]
-        self._check_name(name)
-        item = Item(self._new_item_id(), name, board.id, group.id, parent_id=parent.id, created_at=ctx.now)
-        self._write_values(ctx, board, item, column_values, create_labels)
+        check_item_name(name)
+        item = Item("", name, board.id, group.id, parent_id=parent.id, created_at=ctx.now)
+        apply_column_values(board, item, column_values, create_labels=create_labels, now_iso=ctx.now_iso)
         self._commit(board, item)
         parent.subitem_ids.append(item.id)
-        self._log(ctx, "create_subitem", board.id, group_id=group.id, item_id=item.id,
-                  parent_item_id=parent.id, item_name=item.name)
+        self._log(
+            ctx,
+            "create_subitem",
+            board.id,
+            group_id=group.id,
+            item_id=item.id,
+            parent_item_id=parent.id,
+            item_name=item.name,
+        )
         return item
 
-    def change_values(self, ctx: RequestContext, board_id: object, item_id: object, column_values: Any,
-                      create_labels: bool) -> Item:
+    def change_values(
+        self, ctx: RequestContext, board_id: object, item_id: object, column_values: Any, create_labels: bool
+    ) -> Item:
         """Write several columns of one item atomically (all valid, or nothing changes)."""
         board = self.board(board_id)
         item = self.item(item_id)
         if item.board_id != board.id:
             raise not_found("item", item.id)
         if not isinstance(column_values, dict) or not column_values:
-            raise invalid_argument("column_values must be a non-empty JSON object", column_values=column_values)
-        self._write_values(ctx, board, item, column_values, create_labels)
-        self._log(ctx, "change_column_values", board.id, group_id=item.group_id, item_id=item.id,
-                  parent_item_id=item.parent_id, item_name=item.name)
+            raise invalid_argument(
+                "column_values must be a non-empty JSON object", column_values=column_values
+            )
+        apply_column_values(board, item, column_values, create_labels=create_labels, now_iso=ctx.now_iso)
+        self._log(
+            ctx,
+            "change_column_values",
+            board.id,
+            group_id=item.group_id,
+            item_id=item.id,
+            parent_item_id=item.parent_id,
+            item_name=item.name,
+        )
         return item
 
     def set_item_state(self, ctx: RequestContext, item_id: object, new_state: str) -> Item:
@@ -184,15 +221,25 @@ class EmulatorState:
         item = self.item(item_id)
         self._set_state(item, new_state)
         op = "archive_item" if new_state == "archived" else "delete_item"
-        self._log(ctx, op, item.board_id, group_id=item.group_id, item_id=item.id,
-                  parent_item_id=item.parent_id, item_name=item.name)
+        self._log(
+            ctx,
+            op,
+            item.board_id,
+            group_id=item.group_id,
+            item_id=item.id,
+            parent_item_id=item.parent_id,
+            item_name=item.name,
+        )
         return item
 
     # ---- persistence ---------------------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
         """Everything needed to continue later (cursors and idempotency caches are deliberately not kept)."""
         return {
-            "format": 1, "seed": self.seed, "next_id": self.next_id, "group_counter": self.group_counter,
+            "format": 1,
+            "seed": self.seed,
+            "next_id": self.next_id,
+            "group_counter": self.group_counter,
             "boards": [b.to_dict() for b in self.boards.values()],
             "items": [i.to_dict() for i in self.items.values()],
             "oplog": self.oplog.to_list(),
@@ -209,49 +256,9 @@ class EmulatorState:
         return state
 
     # ---- internals -----------------------------------------------------------------------------------
-    def _write_values(self, ctx: RequestContext, board: Board, item: Item, column_values: Any,
-                      create_labels: bool) -> None:
-        """Validate every value first; created labels are rolled back if any column fails."""
-        if column_values is None:
-            return
-        if not isinstance(column_values, dict):
-            raise invalid_argument("column_values must be a JSON object keyed by column id",
-                                   column_values=column_values)
-        touched = {cid: _label_snapshot(board.columns[cid].settings) for cid in column_values
-                   if cid in board.columns and board.columns[cid].type in ("status", "dropdown")}
-        encoded: dict[str, StoredValue | None] = {}
-        new_name: str | None = None
-        try:
-            for column_id, raw in column_values.items():
-                column = board.columns.get(column_id)
-                if column is None:
-                    raise invalid_column(column_id, board.id)
-                if column.type == "name":
-                    if not isinstance(raw, str):
-                        raise invalid_argument("name must be a string", column_id="name")
-                    self._check_name(raw)
-                    new_name = raw
-                    continue
-                encoded[column_id] = encode_value(column, raw, create_labels=create_labels,
-                                                  now_iso=ctx.now_iso)
-        except ApiError:
-            for column_id, labels in touched.items():
-                board.columns[column_id].settings["labels"] = labels
-            raise
-        if new_name is not None:
-            item.name = new_name
-        for column_id, stored in encoded.items():
-            if stored is None:
-                item.values.pop(column_id, None)
-            else:
-                item.values[column_id] = stored
-
-    def _check_name(self, name: str) -> None:
-        if not 1 <= len(name) <= MAX_NAME:
-            raise ApiError("ItemNameTooLongException", "Item name must be between 1 and 255 characters long",
-                           error_data={"item_name_length": len(name)})
-
     def _commit(self, board: Board, item: Item) -> None:
+        """Store a validated new item; ids are allocated only now so failed creates burn none."""
+        item.id = self._new_item_id()
         self.items[item.id] = item
         board.item_ids.append(item.id)
 
@@ -278,13 +285,11 @@ class EmulatorState:
                 return candidate
 
     def _log(self, ctx: RequestContext, op: str, board_id: str, **fields: Any) -> None:
-        self.oplog.append(time=ctx.now, request_id=ctx.request_id, idempotency_key=ctx.idempotency_key,
-                          op=op, board_id=board_id, **fields)
-
-
-def _label_snapshot(settings: dict[str, Any]) -> Any:
-    """A copy of a column's labels (list or dict) so a failed mutation can restore them."""
-    labels = settings.get("labels")
-    if isinstance(labels, list):
-        return [dict(label) for label in labels]
-    return dict(labels) if isinstance(labels, dict) else labels
+        self.oplog.append(
+            time=ctx.now,
+            request_id=ctx.request_id,
+            idempotency_key=ctx.idempotency_key,
+            op=op,
+            board_id=board_id,
+            **fields,
+        )

@@ -34,8 +34,9 @@ Encoder = Callable[[Column, Any, bool, str], "StoredValue | None"]
 def encode_value(column: Column, raw: Any, *, create_labels: bool, now_iso: str) -> StoredValue | None:
     """Validate ``raw`` for ``column`` and return the stored value (``None`` clears the column)."""
     if column.type in READ_ONLY_TYPES:
-        raise column_value_error(f"The column {column.id} ({column.type}) is read-only", column.id,
-                                 column.type, raw)
+        raise column_value_error(
+            f"The column {column.id} ({column.type}) is read-only", column.id, column.type, raw
+        )
     if raw is None or raw == "" or raw == {}:
         return None
     encoder = _ENCODERS.get(column.type, _encode_other)
@@ -43,8 +44,9 @@ def encode_value(column: Column, raw: Any, *, create_labels: bool, now_iso: str)
 
 
 def _bad(column: Column, raw: Any, why: str) -> ApiError:
-    return column_value_error(f"invalid value for column {column.id} ({column.type}): {why}", column.id,
-                              column.type, raw)
+    return column_value_error(
+        f"invalid value for column {column.id} ({column.type}): {why}", column.id, column.type, raw
+    )
 
 
 def _encode_text(column: Column, raw: Any, _create: bool, _now: str) -> StoredValue:
@@ -129,12 +131,20 @@ def _status_index_for(column: Column, labels: dict[str, str], label: str, raw: A
     if not create:
         possible = ", ".join(f"{k}: {v}" for k, v in labels.items())
         raise column_value_error(
-            f"invalid value - label '{label}' does not exist in column {column.id}; possible labels: {{{possible}}}",
-            column.id, "status", raw)
+            f"invalid value - label '{label}' does not exist in column {column.id}; "
+            f"possible labels: {{{possible}}}",
+            column.id,
+            "status",
+            raw,
+        )
     if len(labels) >= MAX_STATUS_LABELS or len(label) > MAX_STATUS_LABEL_CHARS:
         raise column_value_error(
             f"cannot create status label '{label}' in column {column.id}: at most {MAX_STATUS_LABELS} labels"
-            f" of at most {MAX_STATUS_LABEL_CHARS} characters", column.id, "status", raw)
+            f" of at most {MAX_STATUS_LABEL_CHARS} characters",
+            column.id,
+            "status",
+            raw,
+        )
     free = next(i for i in range(MAX_STATUS_LABELS + 1) if str(i) not in labels and i != STATUS_EMPTY_INDEX)
     labels[str(free)] = label
     return str(free)
@@ -155,8 +165,12 @@ def _encode_dropdown(column: Column, raw: Any, create: bool, _now: str) -> Store
         ids = raw["ids"] if isinstance(raw["ids"], list) else [raw["ids"]]
         for value in ids:
             if not str(value).strip().isdigit() or int(str(value).strip()) not in by_id:
-                raise column_value_error(f"The dropdown label id {value!r} does not exist in column {column.id}",
-                                         column.id, "dropdown", raw)
+                raise column_value_error(
+                    f"The dropdown label id {value!r} does not exist in column {column.id}",
+                    column.id,
+                    "dropdown",
+                    raw,
+                )
             wanted_ids.append(int(str(value).strip()))
     else:
         names = _dropdown_names(column, raw)
@@ -181,8 +195,9 @@ def _dropdown_names(column: Column, raw: Any) -> list[str]:
     raise _bad(column, raw, 'dropdown takes {"labels": [...]} or {"ids": [...]}')
 
 
-def _dropdown_id_for(column: Column, labels: list[dict[str, Any]], by_id: dict[int, str], name: str,
-                     raw: Any, create: bool) -> int:
+def _dropdown_id_for(
+    column: Column, labels: list[dict[str, Any]], by_id: dict[int, str], name: str, raw: Any, create: bool
+) -> int:
     for label_id, label_name in by_id.items():
         if label_name == name:  # case-sensitive since 2022, like monday
             return label_id
@@ -190,7 +205,11 @@ def _dropdown_id_for(column: Column, labels: list[dict[str, Any]], by_id: dict[i
         possible = ", ".join(f"{k}: {v}" for k, v in by_id.items())
         raise column_value_error(
             f"The dropdown label '{name}' does not exist in column {column.id}, value {json.dumps(raw)}, "
-            f"possible labels are: {{{possible}}}", column.id, "dropdown", raw)
+            f"possible labels are: {{{possible}}}",
+            column.id,
+            "dropdown",
+            raw,
+        )
     new_id = max(by_id, default=0) + 1
     labels.append({"id": new_id, "name": name})
     by_id[new_id] = name

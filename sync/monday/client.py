@@ -23,20 +23,17 @@ __all__ = ["MondayClient"]
 import json
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from typing import Any, TypeVar
+from typing import Any
 
 import httpx
 
 from sync.monday import operations as ops
 from sync.monday.errors import MondayError, MondayFatalError, MondayRecordError, MondayRetriableError
-from sync.monday.graphql import GraphQLResult, execute, parse_complexity
+from sync.monday.graphql import GraphQLResult, execute
 from sync.monday.models import (
     BoardInfo,
     ClientStats,
-    ColumnInfo,
-    ColumnValueRecord,
     ComplexityInfo,
-    GroupInfo,
     ItemRecord,
     ItemUpdate,
     NewItem,
@@ -44,9 +41,9 @@ from sync.monday.models import (
     Outcome,
 )
 from sync.monday.pacing import Pacer
+from sync.monday.parsing import board_from, item_from, item_id_from, parse_complexity
 from sync.monday.retry import GiveUp, RetryPolicy, call_with_retry
 
-T = TypeVar("T")
 _UNIT_COST = 10_000  # per-alias estimate when no pacer supplies one
 _LOOKUP_CHUNK = 100  # values per items_page_by_column_values request; monday documents no cap
 
@@ -77,29 +74,41 @@ class MondayClient:
     # ----------------------------------------------------------------- reads
     def get_boards(self, board_ids: Sequence[int]) -> list[BoardInfo]:
         """Columns and groups of each board; boards the token cannot see are simply absent."""
-        doc = ops.Document("GetBoards", ops.BOARDS, {"ids": [str(b) for b in board_ids], "limit": len(board_ids)})
+        doc = ops.Document(
+            "GetBoards", ops.BOARDS, {"ids": [str(b) for b in board_ids], "limit": len(board_ids)}
+        )
         boards = self._send(doc, "boards").data.get("boards") or []
-        return [_board(b) for b in boards if b]
+        return [board_from(b) for b in boards if b]
 
     def iter_items(self, board_id: int, *, limit: int = 500) -> Iterator[ItemRecord]:
         """Every active item on the board, page by page (items_page, then next_items_page)."""
         doc = ops.Document("ItemsPage", ops.ITEMS_PAGE, {"board": str(board_id), "limit": limit})
         boards = self._send(doc, "items_page").data.get("boards") or []
         if not boards:
-            raise MondayFatalError(f"board {board_id} not found or not visible", code="InvalidBoardIdException")
+            raise MondayFatalError(
+                f"board {board_id} not found or not visible", code="InvalidBoardIdException"
+            )
         yield from self._pages(boards[0].get("items_page") or {}, limit)
 
-    def find_items_by_column(self, board_id: int, column_id: str, values: Sequence[str]) -> dict[str, list[int]]:
+    def find_items_by_column(
+        self, board_id: int, column_id: str, values: Sequence[str]
+    ) -> dict[str, list[int]]:
         """Item ids per requested value (empty list = no such item); used after an unknown write outcome."""
         found: dict[str, list[int]] = {v: [] for v in values}
         wanted = list(found)
         for start in range(0, len(wanted), _LOOKUP_CHUNK):
-            chunk = wanted[start:start + _LOOKUP_CHUNK]
-            doc = ops.Document("ItemsPageByColumnValues", ops.ITEMS_PAGE_BY_COLUMN_VALUES, {
-                "board": str(board_id), "limit": 500,
-                "columns": [{"column_id": column_id, "column_values": chunk}],
-            })
-            page = self._send(doc, "items_page_by_column_values").data.get("items_page_by_column_values") or {}
+            chunk = wanted[start : start + _LOOKUP_CHUNK]
+            doc = ops.Document(
+                "ItemsPageByColumnValues",
+                ops.ITEMS_PAGE_BY_COLUMN_VALUES,
+                {
+                    "board": str(board_id),
+                    "limit": 500,
+                    "columns": [{"column_id": column_id, "column_values": chunk}],
+                },
+            )
+            data = self._send(doc, "items_page_by_column_values").data
+            page = data.get("items_page_by_column_values") or {}
             for item in self._pages(page, 500):
                 cell = item.values.get(column_id)
                 text = (cell.text or "").strip() if cell else ""
@@ -110,8 +119,9 @@ class MondayClient:
 
     def complexity(self) -> ComplexityInfo:
         """The current complexity budget as monday reports it."""
-        info = parse_complexity(self._send(ops.Document("Complexity", ops.COMPLEXITY), "complexity")
-                                .data.get("complexity"))
+        info = parse_complexity(
+            self._send(ops.Document("Complexity", ops.COMPLEXITY), "complexity").data.get("complexity")
+        )
         if info is None:
             raise MondayFatalError("complexity missing from response", code="NO_DATA")
         return info
@@ -125,60 +135,105 @@ class MondayClient:
         """Delete a group and every item in it."""
         self._single(ops.delete_group_document(board_id, group_id), "delete_group")
 
-    def create_items(self, board_id: int, items: Sequence[NewItem], *, create_labels: bool,
-                     idempotency_key: str) -> list[Outcome]:
+    def create_items(
+        self, board_id: int, items: Sequence[NewItem], *, create_labels: bool, idempotency_key: str
+    ) -> list[Outcome]:
         """Create items in aliased batches; one Outcome per item, in input order."""
-        return self._write("create_item", [i.key for i in items], idempotency_key, lambda idx: (
-            ops.create_items_document(board_id, [(items[i].name, items[i].group_id,
-                                                  _dump(items[i].column_values)) for i in idx],
-                                      create_labels=create_labels)))
+        return self._write(
+            "create_item",
+            [i.key for i in items],
+            idempotency_key,
+            lambda idx: ops.create_items_document(
+                board_id,
+                [(items[i].name, items[i].group_id, _dump(items[i].column_values)) for i in idx],
+                create_labels=create_labels,
+            ),
+        )
 
-    def create_subitems(self, subitems: Sequence[NewSubitem], *, create_labels: bool,
-                        idempotency_key: str) -> list[Outcome]:
+    def create_subitems(
+        self, subitems: Sequence[NewSubitem], *, create_labels: bool, idempotency_key: str
+    ) -> list[Outcome]:
         """Create subitems in aliased batches; column ids are the subitems board's."""
-        return self._write("create_subitem", [s.key for s in subitems], idempotency_key, lambda idx: (
-            ops.create_subitems_document([(subitems[i].parent_item_id, subitems[i].name,
-                                           _dump(subitems[i].column_values)) for i in idx],
-                                         create_labels=create_labels)))
+        return self._write(
+            "create_subitem",
+            [s.key for s in subitems],
+            idempotency_key,
+            lambda idx: ops.create_subitems_document(
+                [
+                    (subitems[i].parent_item_id, subitems[i].name, _dump(subitems[i].column_values))
+                    for i in idx
+                ],
+                create_labels=create_labels,
+            ),
+        )
 
-    def update_items(self, board_id: int, updates: Sequence[ItemUpdate], *, create_labels: bool,
-                     idempotency_key: str) -> list[Outcome]:
+    def update_items(
+        self, board_id: int, updates: Sequence[ItemUpdate], *, create_labels: bool, idempotency_key: str
+    ) -> list[Outcome]:
         """Change several columns of many items, one alias per item."""
-        return self._write("change_multiple_column_values", [u.key for u in updates], idempotency_key,
-                           lambda idx: ops.change_column_values_document(
-                               board_id, [(updates[i].item_id, _dump(updates[i].column_values) or "{}")
-                                          for i in idx], create_labels=create_labels))
+        return self._write(
+            "change_multiple_column_values",
+            [u.key for u in updates],
+            idempotency_key,
+            lambda idx: ops.change_column_values_document(
+                board_id,
+                [(updates[i].item_id, _dump(updates[i].column_values) or "{}") for i in idx],
+                create_labels=create_labels,
+            ),
+        )
 
-    def delete_items(self, item_ids: Sequence[int], *, archive: bool = False,
-                     idempotency_key: str) -> list[Outcome]:
+    def delete_items(
+        self, item_ids: Sequence[int], *, archive: bool = False, idempotency_key: str
+    ) -> list[Outcome]:
         """Delete (or archive) items; the Outcome key is the item id as a string."""
-        return self._write("archive_item" if archive else "delete_item", [str(i) for i in item_ids],
-                           idempotency_key,
-                           lambda idx: ops.delete_items_document([item_ids[i] for i in idx], archive=archive))
+        return self._write(
+            "archive_item" if archive else "delete_item",
+            [str(i) for i in item_ids],
+            idempotency_key,
+            lambda idx: ops.delete_items_document([item_ids[i] for i in idx], archive=archive),
+        )
 
     # -------------------------------------------------------------- plumbing
-    def _write(self, operation: str, keys: Sequence[str], idempotency_key: str,
-               build: Callable[[Sequence[int]], ops.Document]) -> list[Outcome]:
+    def _write(
+        self,
+        operation: str,
+        keys: Sequence[str],
+        idempotency_key: str,
+        build: Callable[[Sequence[int]], ops.Document],
+    ) -> list[Outcome]:
         if len(set(keys)) != len(keys):
             raise ValueError(f"{operation}: keys must be unique within one call")
         unit = self.pacer.estimate(operation) if self.pacer else _UNIT_COST
         done: dict[int, Outcome] = {}
         try:
-            for batch_no, batch in enumerate(ops.plan_batches(len(keys), max_aliases=self.max_batch,
-                                                              cost_per_alias=unit,
-                                                              max_complexity=self.max_request_complexity)):
+            for batch_no, batch in enumerate(
+                ops.plan_batches(
+                    len(keys),
+                    max_aliases=self.max_batch,
+                    cost_per_alias=unit,
+                    max_complexity=self.max_request_complexity,
+                )
+            ):
                 self._write_batch(operation, keys, list(batch), f"{idempotency_key}-{batch_no}", build, done)
         except MondayError as exc:
             exc.completed = tuple(done[i] for i in sorted(done))
             raise
         return [done[i] for i in range(len(keys))]
 
-    def _write_batch(self, operation: str, keys: Sequence[str], pending: list[int], key: str,
-                     build: Callable[[Sequence[int]], ops.Document], done: dict[int, Outcome]) -> None:
+    def _write_batch(
+        self,
+        operation: str,
+        keys: Sequence[str],
+        pending: list[int],
+        key: str,
+        build: Callable[[Sequence[int]], ops.Document],
+        done: dict[int, Outcome],
+    ) -> None:
         round_no = 0
         while pending:
             doc = build(pending)
-            result = self._send(doc, operation, idempotency_key=key if round_no == 0 else f"{key}-r{round_no}")
+            attempt_key = key if round_no == 0 else f"{key}-r{round_no}"
+            result = self._send(doc, operation, idempotency_key=attempt_key)
             self.stats.mutations += len(pending)
             fatal: MondayError | None = None
             again: list[tuple[int, MondayError]] = []
@@ -191,7 +246,7 @@ class MondayClient:
                     continue
                 if isinstance(err, MondayFatalError):
                     fatal = fatal or err
-                done[index] = Outcome(keys[index], None if err else _item_id(result.data.get(name)), err)
+                done[index] = _outcome(keys[index], result.data.get(name), err)
             if fatal is not None:
                 raise fatal
             round_no += 1
@@ -216,7 +271,9 @@ class MondayClient:
             raise MondayFatalError(f"{operation} returned no data", code="NO_DATA")
         return value
 
-    def _send(self, doc: ops.Document, operation: str, *, idempotency_key: str | None = None) -> GraphQLResult:
+    def _send(
+        self, doc: ops.Document, operation: str, *, idempotency_key: str | None = None
+    ) -> GraphQLResult:
         cost = self.pacer.estimate(operation, max(len(doc.aliases), 1)) if self.pacer else 0
 
         def attempt() -> GraphQLResult:
@@ -236,8 +293,9 @@ class MondayClient:
                 self.pacer.after_response(result.complexity)
             return result
 
-        return call_with_retry(attempt, self.retry, sleep=self._sleep, clock=self._clock,
-                               on_retry=self._on_retry)
+        return call_with_retry(
+            attempt, self.retry, sleep=self._sleep, clock=self._clock, on_retry=self._on_retry
+        )
 
     def _on_retry(self, attempt: int, error: Exception, delay: float) -> None:
         self.stats.retries += 1
@@ -245,7 +303,7 @@ class MondayClient:
     def _pages(self, page: Mapping[str, Any], limit: int) -> Iterator[ItemRecord]:
         while True:
             for raw in page.get("items") or []:
-                yield _item(raw)
+                yield item_from(raw)
             cursor = page.get("cursor")
             if not cursor:
                 return
@@ -253,47 +311,15 @@ class MondayClient:
             page = self._send(doc, "next_items_page").data.get("next_items_page") or {}
 
 
+def _outcome(key: str, data: object, err: MondayError | None) -> Outcome:
+    if err is None:
+        try:
+            return Outcome(key, item_id_from(data), None)
+        except MondayRecordError as missing:  # null data without an error: report, don't abort the batch
+            return Outcome(key, None, missing)
+    return Outcome(key, None, err)
+
+
 def _dump(values: Mapping[str, object]) -> str | None:
     """column_values as the JSON *string* monday wants; None when there is nothing to send."""
     return json.dumps(dict(values), ensure_ascii=False, separators=(",", ":")) if values else None
-
-
-def _item_id(raw: object) -> int:
-    if isinstance(raw, Mapping) and raw.get("id") is not None:
-        return int(raw["id"])
-    raise MondayRecordError("mutation returned no item", code="NO_DATA")
-
-
-def _board(raw: Mapping[str, Any]) -> BoardInfo:
-    return BoardInfo(
-        id=int(raw["id"]),
-        name=str(raw.get("name") or ""),
-        columns=[ColumnInfo(str(c["id"]), str(c.get("title") or ""), str(c.get("type") or ""),
-                            _settings(c.get("settings_str"))) for c in raw.get("columns") or [] if c],
-        groups=[GroupInfo(str(g["id"]), str(g.get("title") or "")) for g in raw.get("groups") or [] if g],
-    )
-
-
-def _settings(raw: object) -> dict[str, Any]:
-    try:
-        parsed = json.loads(raw) if isinstance(raw, str) and raw else {}
-    except ValueError:
-        return {}
-    return parsed if isinstance(parsed, dict) else {}
-
-
-def _item(raw: Mapping[str, Any]) -> ItemRecord:
-    group, parent = raw.get("group") or {}, raw.get("parent_item") or {}
-    values = {}
-    for cv in raw.get("column_values") or []:
-        value = cv.get("value")
-        if value is not None and not isinstance(value, str):  # JSON scalar handed back decoded
-            value = json.dumps(value)
-        values[str(cv["id"])] = ColumnValueRecord(cv.get("text"), value)
-    return ItemRecord(
-        id=int(raw["id"]),
-        name=str(raw.get("name") or ""),
-        group_id=str(group["id"]) if group.get("id") else None,
-        parent_id=int(parent["id"]) if parent.get("id") else None,
-        values=values,
-    )

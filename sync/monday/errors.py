@@ -4,7 +4,7 @@
 
     MondayError                       code, message, request_id, http_status, retry_after, path
     ├── MondayRetriableError          (RetriableError) 429 limits, 5xx, 423, timeouts, IDEMPOTENCY_CONFLICT
-    ├── MondayFatalError              (FatalError)     auth, invalid query, daily limit, unknown board, board full
+    ├── MondayFatalError              (FatalError)     auth, bad query, daily limit, unknown board, full
     └── MondayRecordError             (RecordError)    one alias/row: bad column value, name too long, ...
 
 monday has answered errors in at least four shapes over the years (legacy
@@ -86,7 +86,8 @@ class MondayError(OrdersyncError):
         return f"{self.code}: {self.message}{where}{rid}"
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}(code={self.code!r}, message={self.message!r}, http_status={self.http_status})"
+        name = type(self).__name__
+        return f"{name}(code={self.code!r}, message={self.message!r}, http_status={self.http_status})"
 
 
 class MondayRetriableError(MondayError, RetriableError):
@@ -158,15 +159,23 @@ CODE_TABLE: dict[str, type[MondayError]] = {
 }
 
 #: Synthetic codes for answers that carry only an HTTP status.
-_STATUS_CODES = {400: "BAD_REQUEST", 401: "Unauthorized", 403: "USER_ACCESS_DENIED", 423: "RESOURCE_LOCKED",
-                 429: "RateLimitExceeded", 500: "INTERNAL_SERVER_ERROR"}
+_STATUS_CODES = {
+    400: "BAD_REQUEST",
+    401: "Unauthorized",
+    403: "USER_ACCESS_DENIED",
+    423: "RESOURCE_LOCKED",
+    429: "RateLimitExceeded",
+    500: "INTERNAL_SERVER_ERROR",
+}
 _LEGACY_RESET = re.compile(r"reset in (\d+(?:\.\d+)?) seconds")
 
 
-def classify(http_status: int, body: Mapping[str, Any] | None, headers: Mapping[str, str]) -> MondayError | None:
+def classify(
+    http_status: int, body: Mapping[str, Any] | None, headers: Mapping[str, str]
+) -> MondayError | None:
     """The single error that best describes a response (fatal > retriable > record), or None if it succeeded.
 
-        err = classify(resp.status_code, resp.json(), resp.headers)
+    err = classify(resp.status_code, resp.json(), resp.headers)
     """
     found = classify_all(http_status, body, headers)
     for kind in (MondayFatalError, MondayRetriableError, MondayRecordError):
@@ -176,7 +185,9 @@ def classify(http_status: int, body: Mapping[str, Any] | None, headers: Mapping[
     return None
 
 
-def classify_all(http_status: int, body: Mapping[str, Any] | None, headers: Mapping[str, str]) -> list[MondayError]:
+def classify_all(
+    http_status: int, body: Mapping[str, Any] | None, headers: Mapping[str, str]
+) -> list[MondayError]:
     """Every error in one response, in monday's order; each keeps its ``path`` so batches can split them."""
     body = body if isinstance(body, Mapping) else {}
     request_id = _request_id(body, headers)
@@ -186,23 +197,45 @@ def classify_all(http_status: int, body: Mapping[str, Any] | None, headers: Mapp
         status = _int(body.get("status_code")) or http_status
         match = _LEGACY_RESET.search(message)
         hint = float(match.group(1)) if match else header_hint
-        return [_build(body.get("error_code"), message, status, http_status, request_id, hint, (),
-                       body.get("error_data"))]
+        return [
+            _build(
+                body.get("error_code"),
+                message,
+                status,
+                http_status,
+                request_id,
+                hint,
+                (),
+                body.get("error_data"),
+            )
+        ]
     out: list[MondayError] = []
     for entry in body.get("errors") or ():
         if not isinstance(entry, Mapping):  # legacy complexity bodies list bare strings
             entry = {"message": str(entry)}
         ext = entry.get("extensions") if isinstance(entry.get("extensions"), Mapping) else {}
         code = ext.get("code")
-        if code is None and (entry.get("locations") or str(entry.get("message", "")).startswith("Parse error")):
-            code = "GRAPHQL_VALIDATION_FAILED"
+        message = str(entry.get("message", ""))
+        if code is None and (entry.get("locations") or message.startswith("Parse error")):
+            code = "GRAPHQL_VALIDATION_FAILED"  # pre-2025 validation errors carry no code at all
         hint = _float(ext.get("retry_in_seconds"))
-        out.append(_build(code, str(entry.get("message", "")), _int(ext.get("status_code")) or http_status,
-                          http_status, request_id or ext.get("request_id"),
-                          hint if hint is not None else header_hint,
-                          [p for p in entry.get("path") or () if isinstance(p, str | int)], ext.get("error_data")))
+        path = [p for p in entry.get("path") or () if isinstance(p, str | int)]
+        out.append(
+            _build(
+                code,
+                message,
+                _int(ext.get("status_code")) or http_status,
+                http_status,
+                request_id or ext.get("request_id"),
+                hint if hint is not None else header_hint,
+                path,
+                ext.get("error_data"),
+            )
+        )
     if not out and not 200 <= http_status < 300:
-        out.append(_build(None, f"HTTP {http_status}", http_status, http_status, request_id, header_hint, (), None))
+        out.append(
+            _build(None, f"HTTP {http_status}", http_status, http_status, request_id, header_hint, (), None)
+        )
     return out
 
 
@@ -235,9 +268,15 @@ def _build(
 ) -> MondayError:
     name = str(code) if code else _STATUS_CODES.get(status, f"HTTP_{status}")
     cls = CODE_TABLE.get(name) or _class_for_status(status)
-    return cls(message or name, code=name, request_id=str(request_id) if request_id else None,
-               http_status=http_status, retry_after=retry_after, path=path,
-               error_data=error_data if isinstance(error_data, Mapping) else None)
+    return cls(
+        message or name,
+        code=name,
+        request_id=str(request_id) if request_id else None,
+        http_status=http_status,
+        retry_after=retry_after,
+        path=path,
+        error_data=error_data if isinstance(error_data, Mapping) else None,
+    )
 
 
 def _class_for_status(status: int) -> type[MondayError]:
@@ -275,14 +314,18 @@ def _column_of(data: Mapping[str, Any]) -> str | None:
 
 
 def _int(value: object) -> int | None:
-    try:
-        return int(value)  # type: ignore[call-overload]
-    except (TypeError, ValueError):
-        return None
+    if isinstance(value, int | str):
+        try:
+            return int(value)
+        except ValueError:
+            return None
+    return None
 
 
 def _float(value: object) -> float | None:
-    try:
-        return float(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return None
+    if isinstance(value, int | float | str):
+        try:
+            return float(value)
+        except ValueError:
+            return None
+    return None

@@ -34,6 +34,7 @@ from sync.monday.errors import (
 )
 from sync.monday.models import ComplexityInfo
 from sync.monday.operations import Document
+from sync.monday.parsing import parse_complexity
 from sync.monday.transport import endpoint_url
 
 
@@ -62,8 +63,11 @@ def execute(http: httpx.Client, document: Document, *, idempotency_key: str | No
             raise _as_request_error(err)
     data = body.get("data") if body else None
     if not isinstance(data, dict):
-        raise MondayFatalError(f"response without data (HTTP {response.status_code})", code="NO_DATA",
-                               http_status=response.status_code)
+        raise MondayFatalError(
+            f"response without data (HTTP {response.status_code})",
+            code="NO_DATA",
+            http_status=response.status_code,
+        )
     extensions = body.get("extensions") if body else None
     request_id = extensions.get("request_id") if isinstance(extensions, Mapping) else None
     return GraphQLResult(
@@ -75,33 +79,29 @@ def execute(http: httpx.Client, document: Document, *, idempotency_key: str | No
     )
 
 
-def parse_complexity(raw: object) -> ComplexityInfo | None:
-    """Read a ``complexity`` block, tolerating its absence."""
-    if not isinstance(raw, Mapping):
-        return None
-    try:
-        return ComplexityInfo(int(raw["before"]), int(raw["after"]), int(raw["query"]),
-                              int(raw["reset_in_x_seconds"]))
-    except (KeyError, TypeError, ValueError):
-        return None
-
-
 def _json_body(response: httpx.Response) -> dict[str, Any] | None:
     try:
         body = json.loads(response.content) if response.content else None
     except ValueError:
         body = None  # an HTML 502 page from a proxy: the status alone classifies it
     if body is None and response.is_success:
-        raise MondayFatalError("monday answered with a non-JSON body", code="BAD_RESPONSE",
-                               http_status=response.status_code)
+        raise MondayFatalError(
+            "monday answered with a non-JSON body", code="BAD_RESPONSE", http_status=response.status_code
+        )
     return body if isinstance(body, dict) else None
 
 
 def _as_request_error(err: MondayError) -> MondayError:
     if not isinstance(err, MondayRecordError):
         return err
-    promoted = MondayFatalError(err.message, code=err.code, request_id=err.request_id,
-                                http_status=err.http_status, retry_after=err.retry_after, path=err.path,
-                                error_data=err.error_data)
+    promoted = MondayFatalError(
+        err.message,
+        code=err.code,
+        request_id=err.request_id,
+        http_status=err.http_status,
+        retry_after=err.retry_after,
+        path=err.path,
+        error_data=err.error_data,
+    )
     promoted.__cause__ = err
     return promoted

@@ -58,7 +58,7 @@ class BoardInfo:
 
 @dataclass(frozen=True)
 class NewItem:
-    """An item to create; ``column_values`` are already encoded (see :func:`sync.monday.values.encode_value`)."""
+    """An item to create; ``column_values`` are already encoded (:func:`sync.monday.values.encode_value`)."""
 
     key: str
     name: str

@@ -61,26 +61,35 @@ query GetBoards($ids: [ID!], $limit: Int) {
 }
 """
 
-ITEMS_PAGE = """
+ITEMS_PAGE = (
+    """
 query ItemsPage($board: ID!, $limit: Int!) {
   boards(ids: [$board]) { items_page(limit: $limit) { cursor items { ...ItemFields } } }
 }
-""" + ITEM_FIELDS
+"""
+    + ITEM_FIELDS
+)
 
-NEXT_ITEMS_PAGE = """
+NEXT_ITEMS_PAGE = (
+    """
 query NextItemsPage($cursor: String!, $limit: Int!) {
   next_items_page(cursor: $cursor, limit: $limit) { cursor items { ...ItemFields } }
 }
-""" + ITEM_FIELDS
+"""
+    + ITEM_FIELDS
+)
 
-ITEMS_PAGE_BY_COLUMN_VALUES = """
+ITEMS_PAGE_BY_COLUMN_VALUES = (
+    """
 query ItemsPageByColumnValues($board: ID!, $columns: [ItemsPageByColumnValuesQuery!], $limit: Int!) {
   items_page_by_column_values(board_id: $board, columns: $columns, limit: $limit) {
     cursor
     items { ...ItemFields }
   }
 }
-""" + ITEM_FIELDS
+"""
+    + ITEM_FIELDS
+)
 
 COMPLEXITY = f"query Complexity {{ {COMPLEXITY_FIELDS} }}"
 
@@ -104,8 +113,13 @@ def alias(index: int) -> str:
     return f"i{index}"
 
 
-def plan_batches(count: int, *, max_aliases: int = DEFAULT_MAX_ALIASES, cost_per_alias: int = 10_000,
-                 max_complexity: int = MAX_REQUEST_COMPLEXITY) -> list[range]:
+def plan_batches(
+    count: int,
+    *,
+    max_aliases: int = DEFAULT_MAX_ALIASES,
+    cost_per_alias: int = 10_000,
+    max_complexity: int = MAX_REQUEST_COMPLEXITY,
+) -> list[range]:
     """Split ``count`` writes into index ranges bounded by alias count and per-request complexity."""
     if max_aliases < 1:
         raise ValueError("max_aliases must be at least 1")
@@ -113,39 +127,50 @@ def plan_batches(count: int, *, max_aliases: int = DEFAULT_MAX_ALIASES, cost_per
     return [range(start, min(start + size, count)) for start in range(0, count, size)]
 
 
-def create_items_document(board_id: int, items: Sequence[tuple[str, str | None, str | None]], *,
-                          create_labels: bool) -> Document:
+def create_items_document(
+    board_id: int, items: Sequence[tuple[str, str | None, str | None]], *, create_labels: bool
+) -> Document:
     """Aliased ``create_item`` batch; each item is (name, group id, column_values JSON string)."""
-    decls, fields, variables = ["$board: ID!", "$labels: Boolean"], [], {"board": str(board_id),
-                                                                          "labels": create_labels}
+    decls, fields = ["$board: ID!", "$labels: Boolean"], []
+    variables: dict[str, Any] = {"board": str(board_id), "labels": create_labels}
     for n, (name, group_id, values) in enumerate(items):
         decls += [f"$n{n}: String!", f"$g{n}: String", f"$v{n}: JSON"]
-        fields.append(f"{alias(n)}: create_item(board_id: $board, item_name: $n{n}, group_id: $g{n}, "
-                      f"column_values: $v{n}, create_labels_if_missing: $labels) {{ id }}")
+        fields.append(
+            f"{alias(n)}: create_item(board_id: $board, item_name: $n{n}, group_id: $g{n}, "
+            f"column_values: $v{n}, create_labels_if_missing: $labels) {{ id }}"
+        )
         variables.update({f"n{n}": name, f"g{n}": group_id, f"v{n}": values})
     return _mutation("CreateItems", decls, fields, variables, len(items))
 
 
-def create_subitems_document(subitems: Sequence[tuple[int, str, str | None]], *, create_labels: bool) -> Document:
+def create_subitems_document(
+    subitems: Sequence[tuple[int, str, str | None]], *, create_labels: bool
+) -> Document:
     """Aliased ``create_subitem`` batch; each entry is (parent item id, name, column_values JSON)."""
-    decls, fields, variables = ["$labels: Boolean"], [], {"labels": create_labels}
+    decls, fields = ["$labels: Boolean"], []
+    variables: dict[str, Any] = {"labels": create_labels}
     for n, (parent, name, values) in enumerate(subitems):
         decls += [f"$p{n}: ID!", f"$n{n}: String!", f"$v{n}: JSON"]
-        fields.append(f"{alias(n)}: create_subitem(parent_item_id: $p{n}, item_name: $n{n}, "
-                      f"column_values: $v{n}, create_labels_if_missing: $labels) {{ id }}")
+        fields.append(
+            f"{alias(n)}: create_subitem(parent_item_id: $p{n}, item_name: $n{n}, "
+            f"column_values: $v{n}, create_labels_if_missing: $labels) {{ id }}"
+        )
         variables.update({f"p{n}": str(parent), f"n{n}": name, f"v{n}": values})
     return _mutation("CreateSubitems", decls, fields, variables, len(subitems))
 
 
-def change_column_values_document(board_id: int, updates: Sequence[tuple[int, str]], *,
-                                  create_labels: bool) -> Document:
+def change_column_values_document(
+    board_id: int, updates: Sequence[tuple[int, str]], *, create_labels: bool
+) -> Document:
     """Aliased ``change_multiple_column_values`` batch; each entry is (item id, column_values JSON)."""
-    decls, fields, variables = ["$board: ID!", "$labels: Boolean"], [], {"board": str(board_id),
-                                                                          "labels": create_labels}
+    decls, fields = ["$board: ID!", "$labels: Boolean"], []
+    variables: dict[str, Any] = {"board": str(board_id), "labels": create_labels}
     for n, (item_id, values) in enumerate(updates):
         decls += [f"$id{n}: ID", f"$v{n}: JSON!"]
-        fields.append(f"{alias(n)}: change_multiple_column_values(board_id: $board, item_id: $id{n}, "
-                      f"column_values: $v{n}, create_labels_if_missing: $labels) {{ id }}")
+        fields.append(
+            f"{alias(n)}: change_multiple_column_values(board_id: $board, item_id: $id{n}, "
+            f"column_values: $v{n}, create_labels_if_missing: $labels) {{ id }}"
+        )
         variables.update({f"id{n}": str(item_id), f"v{n}": values})
     return _mutation("ChangeColumnValues", decls, fields, variables, len(updates))
 
@@ -153,7 +178,9 @@ def change_column_values_document(board_id: int, updates: Sequence[tuple[int, st
 def delete_items_document(item_ids: Sequence[int], *, archive: bool) -> Document:
     """Aliased ``delete_item`` (or ``archive_item``) batch."""
     mutation = "archive_item" if archive else "delete_item"
-    decls, fields, variables = [], [], {}
+    decls: list[str] = []
+    fields: list[str] = []
+    variables: dict[str, Any] = {}
     for n, item_id in enumerate(item_ids):
         decls.append(f"$id{n}: ID")
         fields.append(f"{alias(n)}: {mutation}(item_id: $id{n}) {{ id }}")
@@ -164,21 +191,33 @@ def delete_items_document(item_ids: Sequence[int], *, archive: bool) -> Document
 def create_group_document(board_id: int, name: str) -> Document:
     """``create_group`` as alias ``i0``; new groups go to the bottom so existing order is kept."""
     return _mutation(
-        "CreateGroup", ["$board: ID!", "$name: String!"],
-        ["i0: create_group(board_id: $board, group_name: $name, position_relative_method: before_at) { id title }"],
-        {"board": str(board_id), "name": name}, 1,
+        "CreateGroup",
+        ["$board: ID!", "$name: String!"],
+        [
+            "i0: create_group(board_id: $board, group_name: $name, position_relative_method: before_at) "
+            "{ id title }"
+        ],
+        {"board": str(board_id), "name": name},
+        1,
     )
 
 
 def delete_group_document(board_id: int, group_id: str) -> Document:
     """``delete_group`` as alias ``i0`` (monday deletes the group's items with it)."""
-    return _mutation("DeleteGroup", ["$board: ID!", "$group: String!"],
-                     ["i0: delete_group(board_id: $board, group_id: $group) { id }"],
-                     {"board": str(board_id), "group": group_id}, 1)
+    return _mutation(
+        "DeleteGroup",
+        ["$board: ID!", "$group: String!"],
+        ["i0: delete_group(board_id: $board, group_id: $group) { id }"],
+        {"board": str(board_id), "group": group_id},
+        1,
+    )
 
 
-def _mutation(name: str, decls: list[str], fields: list[str], variables: dict[str, Any], count: int) -> Document:
+def _mutation(
+    name: str, decls: list[str], fields: list[str], variables: dict[str, Any], count: int
+) -> Document:
     args = f"({', '.join(decls)})" if decls else ""
     body = "\n  ".join([*fields, COMPLEXITY_FIELDS])
-    return Document(name, f"mutation {name}{args} {{\n  {body}\n}}", variables,
-                    tuple(alias(n) for n in range(count)))
+    return Document(
+        name, f"mutation {name}{args} {{\n  {body}\n}}", variables, tuple(alias(n) for n in range(count))
+    )

@@ -107,10 +107,11 @@ class Pacer:
     def _budget_delay(self, budget: int, cost: int, now: float) -> float:
         """Seconds until enough old requests leave the window for ``cost`` to fit."""
         used = sum(c for _, c in self._sent)
-        if used + cost <= budget:
+        if used + cost <= budget or not self._sent:
             return 0.0
         for sent_at, spent in self._sent:  # oldest first
             used -= spent
             if used + cost <= budget:
                 return sent_at + WINDOW_S - now
-        return 0.0  # bigger than a whole budget on its own: send into an empty window
+        # Bigger than a whole budget on its own: send it into an empty window.
+        return self._sent[-1][0] + WINDOW_S - now

@@ -63,7 +63,7 @@ class GiveUp:
 class RetryPolicy:
     """Bounded retries for retriable errors; ``rng`` returns [0, 1) and is injectable for tests.
 
-        RetryPolicy(max_attempts=3, rng=random.Random(7).random)
+    RetryPolicy(max_attempts=3, rng=random.Random(7).random)
     """
 
     max_attempts: int = DEFAULT_MAX_ATTEMPTS
@@ -110,8 +110,11 @@ def call_with_retry(
             return fn()
         except Exception as exc:
             decision = policy.decide(attempt, exc)
-            if isinstance(decision, Retry) and max_elapsed_s is not None \
-                    and clock() - started + decision.delay > max_elapsed_s:
+            if (
+                isinstance(decision, Retry)
+                and max_elapsed_s is not None
+                and clock() - started + decision.delay > max_elapsed_s
+            ):
                 decision = GiveUp(f"retrying would exceed {max_elapsed_s:g}s")
             if isinstance(decision, GiveUp):
                 if isinstance(exc, RetriableError):
@@ -119,7 +122,9 @@ def call_with_retry(
                 raise
             log.warning(
                 "monday retry attempt=%d code=%s delay=%.2fs request_id=%s",
-                attempt, getattr(exc, "code", type(exc).__name__), decision.delay,
+                attempt,
+                getattr(exc, "code", type(exc).__name__),
+                decision.delay,
                 getattr(exc, "request_id", None),
             )
             if on_retry is not None:

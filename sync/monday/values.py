@@ -27,8 +27,11 @@ class ValueEncodingError(RecordError):
     """A value cannot be written to a column of this type; carries ``column`` and ``value``."""
 
     def __init__(self, column_id: str, column_type: str, value: object, why: str) -> None:
-        super().__init__(f"column {column_id!r} ({column_type}): cannot write {value!r}: {why}",
-                         column=column_id, value=value)
+        super().__init__(
+            f"column {column_id!r} ({column_type}): cannot write {value!r}: {why}",
+            column=column_id,
+            value=value,
+        )
         self.column_type = column_type
 
 
@@ -41,7 +44,7 @@ def encode_value(column_type: str, value: object, *, column_id: str) -> object |
         raise ValueEncodingError(column_id, column_type, value, "ordersync does not write this column type")
     try:
         return encoder(value)
-    except (TypeError, ValueError, InvalidOperation) as exc:
+    except (TypeError, ValueError) as exc:
         raise ValueEncodingError(column_id, column_type, value, str(exc) or type(exc).__name__) from exc
 
 
@@ -60,7 +63,10 @@ def _number(value: object) -> str:
     if isinstance(value, int):
         return str(value)
     # repr() first so 0.1 stays "0.1" instead of Decimal's exact binary expansion.
-    number = Decimal(repr(value)) if isinstance(value, float) else Decimal(str(value).strip())
+    try:
+        number = Decimal(repr(value)) if isinstance(value, float) else Decimal(str(value).strip())
+    except InvalidOperation:
+        raise ValueError("not a number (digits, one '.', optional sign; no thousands separators)") from None
     if not number.is_finite():
         raise ValueError("not a finite number")
     return format(number, "f")  # no exponent: "1E+3" is not a number to monday

@@ -1,0 +1,1 @@
+"""ordersync's sync engine: config, database, change detection, monday client, emulator, CLI."""

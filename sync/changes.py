@@ -1,0 +1,240 @@
+"""Set-based change detection: staging -> target (NEW / UPDATE / CANCELLED) and target -> lines.
+
+Everything here is a handful of INSERT … SELECT / UPDATE … FROM statements built with
+SQLAlchemy Core, so 100,000 orders cost the same Python memory as 10. The staging table
+is only read, never written: a row that cannot be processed (no order number, an order
+number present twice) is reported and left exactly as it is.
+
+Rules (the origin's TASK020, finally built):
+
+* an order number absent from the target -> inserted, ``INSERT`` / ``PENDING``;
+* a content hash that differs -> columns updated, ``PENDING``, monday ids kept
+  (``UPDATE``, or still ``INSERT`` if it never reached monday);
+* ``ORDER TYPE`` in ``cancelled_order_types`` -> as an update, and every line goes to qty 0;
+* lines are the size columns unpivoted; a new size with qty > 0 is inserted, a changed
+  quantity updates the line, a size that disappeared goes to qty 0 (or ``DELETE`` per policy),
+  a line that never reached monday and drops to 0 is simply removed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from sync.config import Config, EnvironmentConfig
+from sync.db import Tables
+from sync.sqlhash import joined_text, sha256_hex
+from sync.states import ActionType, SyncState
+
+__all__ = ["ChangeReport", "Reject", "detect_changes", "hash_columns", "order_key"]
+
+ORDER_KEY = "AAG ORDER NUMBER"
+
+
+@dataclass(frozen=True)
+class Reject:
+    """A staging row that was left untouched, and why."""
+
+    record_uuid: str
+    order_number: str | None
+    reason: str
+
+
+@dataclass
+class ChangeReport:
+    """What one change-detection pass did (row counts per outcome)."""
+
+    new: int = 0
+    updated: int = 0
+    cancelled: int = 0
+    unchanged: int = 0
+    lines_inserted: int = 0
+    lines_updated: int = 0
+    lines_zeroed: int = 0
+    lines_deleted: int = 0
+    lines_marked_delete: int = 0
+    rejects: list[Reject] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready counts plus the rejects."""
+        data = {k: v for k, v in self.__dict__.items() if k != "rejects"}
+        data["rejected"] = [r.__dict__ for r in self.rejects]
+        return data
+
+
+def order_key(table: sa.Table) -> sa.Column[Any]:
+    """The business key column of an order table."""
+    return table.c[ORDER_KEY]
+
+
+def hash_columns(config: Config, env: EnvironmentConfig, tables: Tables) -> list[str]:
+    """Columns whose content decides "changed": configured + mapped + every size, in table order."""
+    wanted = set(config.change_detection.hash_columns) | set(tables.sizes)
+    if config.change_detection.include_mapped_columns:
+        wanted |= set(env.mapping.items)
+    names = [c.name for c in tables.staging.columns if c.name in wanted]
+    missing = sorted(wanted - set(names))
+    if missing:
+        raise LookupError(f"hash columns missing from {tables.staging.name}: {missing}")
+    return names
+
+
+def _business_columns(tables: Tables) -> list[str]:
+    """Columns copied from staging to target: everything except keys and sync bookkeeping."""
+    sync_cols = {c.name for c in tables.target.columns} - {c.name for c in tables.staging.columns}
+    skip = {"record_uuid", "row_hash", "sync_state", "action_type", "monday_item_id", "group_id",
+            "sync_attempted_at", "sync_completed_at", "sync_pending_at", "sync_error_message",
+            "retry_count", "created_at", "updated_at", "group_name", "item_name"} | sync_cols
+    return [c.name for c in tables.staging.columns if c.name not in skip]
+
+
+def _rejects(conn: Connection, staging: sa.Table) -> tuple[list[Reject], sa.Select[Any]]:
+    """Rows with no order number or a duplicated one; returns them and a subquery of bad keys."""
+    key = order_key(staging)
+    dup_keys = sa.select(key).where(key.is_not(None)).group_by(key).having(sa.func.count() > 1)
+    rows = conn.execute(
+        sa.select(staging.c.record_uuid, key).where(
+            sa.or_(key.is_(None), sa.func.trim(key) == "", key.in_(dup_keys))
+        ).order_by(key, staging.c.record_uuid)
+    ).all()
+    rejects = [
+        Reject(
+            r.record_uuid, r[1],
+            "no AAG ORDER NUMBER" if not (r[1] or "").strip() else f"AAG ORDER NUMBER {r[1]!r} appears more than once in staging",
+        )
+        for r in rows
+    ]
+    return rejects, dup_keys
+
+
+def detect_changes(conn: Connection, config: Config, env: EnvironmentConfig, tables: Tables) -> ChangeReport:
+    """Bring target and lines in line with staging; run inside the caller's transaction."""
+    staging, target = tables.staging, tables.target
+    report = ChangeReport()
+    report.rejects, dup_keys = _rejects(conn, staging)
+    s_key, t_key = order_key(staging), order_key(target)
+    valid = sa.and_(s_key.is_not(None), sa.func.trim(s_key) != "", s_key.not_in(dup_keys))
+    s_hash = sha256_hex(joined_text([staging.c[n] for n in hash_columns(config, env, tables)]))
+    cancelled_types = list(config.change_detection.cancelled_order_types)
+    now = sa.func.current_timestamp()
+    # Rows touched by this pass carry its timestamp, so only their lines are recomputed.
+    pass_ts = sa.literal(datetime.now(UTC).replace(tzinfo=None, microsecond=0), sa.DateTime())
+    business = _business_columns(tables)
+
+    exists_in_target = sa.exists().where(t_key == s_key)
+    report.new = _insert_new(conn, tables, business, valid, exists_in_target, s_hash, now, pass_ts)
+
+    changed = sa.and_(valid, t_key == s_key, sa.or_(target.c.row_hash.is_(None), target.c.row_hash != s_hash))
+    report.cancelled = conn.execute(
+        sa.select(sa.func.count()).select_from(staging).join(target, t_key == s_key)
+        .where(changed, staging.c["ORDER TYPE"].in_(cancelled_types))
+    ).scalar_one()
+    values: dict[Any, Any] = {target.c[n]: staging.c[n] for n in business}
+    values |= {
+        target.c.row_hash: s_hash,
+        target.c.sync_state: SyncState.PENDING.value,
+        target.c.action_type: sa.case(
+            (target.c.monday_item_id.is_(None), ActionType.INSERT.value), else_=ActionType.UPDATE.value
+        ),
+        target.c.sync_error_message: None,
+        target.c.sync_pending_at: pass_ts,
+        target.c.updated_at: now,
+    }
+    report.updated = conn.execute(sa.update(target).values(values).where(changed)).rowcount
+    total_valid = conn.execute(sa.select(sa.func.count()).select_from(staging).where(valid)).scalar_one()
+    report.unchanged = total_valid - report.new - report.updated
+    _refresh_lines(conn, config, tables, report, pass_ts)
+    return report
+
+
+def _insert_new(
+    conn: Connection, tables: Tables, business: Sequence[str], valid: sa.ColumnElement[bool],
+    exists_in_target: sa.Exists, s_hash: sa.ColumnElement[str], now: sa.ColumnElement[Any],
+    pass_ts: sa.ColumnElement[Any],
+) -> int:
+    staging, target = tables.staging, tables.target
+    select = sa.select(
+        staging.c.record_uuid,
+        *[staging.c[n] for n in business],
+        s_hash,
+        sa.literal(SyncState.PENDING.value),
+        sa.literal(ActionType.INSERT.value),
+        pass_ts, now, now,
+    ).where(valid, ~exists_in_target)
+    target_cols = ["record_uuid", *business, "row_hash", "sync_state", "action_type",
+                   "sync_pending_at", "created_at", "updated_at"]
+    return conn.execute(sa.insert(target).from_select(target_cols, select)).rowcount
+
+
+def _desired_lines(config: Config, tables: Tables, pass_ts: sa.ColumnElement[Any]) -> sa.Subquery:
+    """The unpivot: one row per order touched by this pass x size column, qty 0 if cancelled."""
+    target = tables.target
+    cancelled = target.c["ORDER TYPE"].in_(list(config.change_detection.cancelled_order_types))
+    selects = []
+    for size in tables.sizes:
+        qty = sa.case((cancelled, 0), else_=sa.func.coalesce(target.c[size], 0))
+        selects.append(
+            sa.select(
+                target.c.record_uuid.label("record_uuid"),
+                sa.literal(size, sa.Unicode(20)).label("size_code"),
+                qty.label("qty"),
+            ).where(target.c.sync_state == SyncState.PENDING.value, target.c.sync_pending_at == pass_ts)
+        )
+    return sa.union_all(*selects).subquery("desired")
+
+
+def _refresh_lines(
+    conn: Connection, config: Config, tables: Tables, report: ChangeReport, pass_ts: sa.ColumnElement[Any]
+) -> None:
+    lines = tables.lines
+    desired = _desired_lines(config, tables, pass_ts)
+    match = sa.and_(lines.c.record_uuid == desired.c.record_uuid, lines.c.size_code == desired.c.size_code)
+    line_key = sha256_hex(joined_text([desired.c.record_uuid, desired.c.size_code]))
+    line_hash = sha256_hex(joined_text([desired.c.record_uuid, desired.c.size_code, desired.c.qty]))
+    now = sa.func.current_timestamp()
+
+    # A line that never reached monday and is no longer wanted is simply forgotten.
+    gone_unsynced = sa.select(desired.c.record_uuid).where(match, desired.c.qty <= 0)
+    report.lines_deleted = conn.execute(
+        sa.delete(lines).where(lines.c.monday_subitem_id.is_(None), sa.exists(gone_unsynced))
+    ).rowcount
+
+    new_rows = sa.select(
+        line_key, desired.c.record_uuid, desired.c.size_code, desired.c.qty, line_hash,
+        sa.literal(SyncState.PENDING.value), sa.literal(ActionType.INSERT.value), now, now,
+    ).where(desired.c.qty > 0, ~sa.exists().where(match))
+    report.lines_inserted = conn.execute(
+        sa.insert(lines).from_select(
+            ["line_uuid", "record_uuid", "size_code", "qty", "row_hash", "sync_state", "action_type",
+             "created_at", "updated_at"],
+            new_rows,
+        )
+    ).rowcount
+
+    delete_removed = config.change_detection.removed_size_policy == "delete"
+    removed_action = ActionType.DELETE.value if delete_removed else ActionType.UPDATE.value
+    action = sa.case(
+        (lines.c.monday_subitem_id.is_(None), ActionType.INSERT.value),
+        (desired.c.qty <= 0, removed_action),
+        else_=ActionType.UPDATE.value,
+    )
+    differs = sa.and_(match, lines.c.qty != desired.c.qty)
+    zeroed = conn.execute(
+        sa.select(sa.func.count()).select_from(lines.join(desired, match)).where(differs, desired.c.qty <= 0)
+    ).scalar_one()
+    changed = conn.execute(
+        sa.update(lines).values(
+            qty=desired.c.qty, row_hash=line_hash, sync_state=SyncState.PENDING.value, action_type=action,
+            sync_error_message=None, updated_at=now,
+        ).where(differs)
+    ).rowcount
+    report.lines_updated = changed - zeroed
+    if delete_removed:
+        report.lines_marked_delete = zeroed
+    else:
+        report.lines_zeroed = zeroed

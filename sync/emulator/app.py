@@ -1,0 +1,293 @@
+"""The emulator's HTTP front, framework-free: ``Emulator.handle(method, path, headers, body)``.
+
+One request goes through, in order: routing, auth (401), body and document
+checks, idempotency replay, the requests-per-minute limit, injected faults and
+latency, the complexity budget, execution (atomic under the state lock), then
+caching and persistence hooks. Latency is slept *before* taking the state lock
+so concurrent requests overlap their waits like they do against monday.
+"""
+
+from __future__ import annotations
+
+__all__ = ["DEFAULT_API_VERSION", "Emulator"]
+
+import json
+import time
+import uuid
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+from graphql import GraphQLError, OperationType
+
+from sync.emulator import responses
+from sync.emulator.boards import default_boards
+from sync.emulator.faults import FaultProfile, Faults
+from sync.emulator.idempotency import IdempotencyCache
+from sync.emulator.limits import DEFAULT_COSTS, MinuteWindow, estimate_cost
+from sync.emulator.model import Board
+from sync.emulator.oplog import OpRecord
+from sync.emulator.schema import Executor, operation_of
+from sync.emulator.state import EmulatorState, RequestContext
+
+DEFAULT_API_VERSION = "2026-10"
+MAX_REQUEST_COMPLEXITY = 5_000_000
+API_PATHS = frozenset({"/v2", "/v2/", "/"})
+Response = tuple[int, dict[str, str], bytes]
+
+
+class Emulator:
+    """An in-memory monday.com account holding a few boards, served through :meth:`handle`.
+
+    Usage: ``Emulator(default_boards(), require_token=False).handle("POST", "/v2", {}, body)``.
+    """
+
+    def __init__(
+        self,
+        boards: list[Board] | None = None,
+        *,
+        state: EmulatorState | None = None,
+        seed: int = 0,
+        require_token: bool = True,
+        faults: FaultProfile | None = None,
+        complexity_budget: int | None = None,
+        rate_limit_per_minute: int | None = None,
+        costs: Mapping[str, int] | None = None,
+        clock: Callable[[], float] = time.time,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.state = state or EmulatorState(boards if boards is not None else default_boards(), seed=seed)
+        self._initial = [b.to_dict(with_items=False) for b in self.state.boards.values()]
+        self.require_token = require_token
+        self.faults = Faults(faults or FaultProfile(seed=seed))
+        self.costs: Mapping[str, int] = {**DEFAULT_COSTS, **(costs or {})}
+        self.clock, self.sleep = clock, sleep
+        self.complexity = MinuteWindow(complexity_budget, clock)
+        self.requests = MinuteWindow(rate_limit_per_minute, clock, nominal=5_000)
+        self.idempotency = IdempotencyCache(clock)
+        self.executor = Executor()
+        self.on_mutation: Callable[[Emulator], None] | None = None
+
+    # ---- public helpers ------------------------------------------------------------------------------
+    @property
+    def operation_log(self) -> list[OpRecord]:
+        """Every applied mutation so far, oldest first."""
+        return self.state.oplog.records()
+
+    def save(self, path: Path) -> None:
+        """Write the whole state as JSON (atomically: temp file, then rename)."""
+        with self.state.lock:
+            text = json.dumps(self.state.to_dict(), ensure_ascii=False)
+        target = Path(path)
+        tmp = target.with_name(target.name + ".tmp")
+        tmp.write_text(text, encoding="utf-8")
+        tmp.replace(target)
+
+    @classmethod
+    def load(cls, path: Path, **options: Any) -> Emulator:
+        """An emulator continuing from a file written by :meth:`save`; ``options`` as for the constructor."""
+        raw = json.loads(Path(path).read_text(encoding="utf-8"))
+        return cls(state=EmulatorState.from_dict(raw), **options)
+
+    def reset(self) -> None:
+        """Back to the boards this emulator started with: no items, empty log, fresh limits."""
+        boards = [Board.from_dict(json.loads(json.dumps(b))) for b in self._initial]
+        with self.state.lock:
+            fresh = EmulatorState(boards, seed=self.state.seed)
+            self.state.boards, self.state.items, self.state.cursors = fresh.boards, fresh.items, fresh.cursors
+            self.state.next_id, self.state.group_counter = fresh.next_id, fresh.group_counter
+            self.state.oplog.clear()
+        self.complexity.reset()
+        self.requests.reset()
+        self.idempotency.clear()
+
+    # ---- the request path ----------------------------------------------------------------------------
+    def handle(self, method: str, path: str, headers: Mapping[str, str], body: bytes) -> Response:
+        """Answer one HTTP request; returns ``(status, headers, body)``."""
+        request_id = str(uuid.uuid4())
+        lowered = {k.lower(): v for k, v in headers.items()}
+        route, _, query_string = path.partition("?")
+        if route.startswith("/_emulator/"):
+            status, out, payload = self._admin(method, route, query_string, request_id)
+        elif route in API_PATHS and method.upper() == "POST":
+            status, out, payload = self._api(lowered, body, request_id)
+        elif route in API_PATHS:
+            status, out, payload = responses.simple_error(405, "METHOD_NOT_ALLOWED", "Use POST", request_id)
+        else:
+            status, out, payload = responses.simple_error(404, "NOT_FOUND", f"No route {route}", request_id)
+        out = {**out, "API-Version": lowered.get("api-version", DEFAULT_API_VERSION), **self._rate_headers()}
+        return status, out, payload
+
+    def _api(self, headers: dict[str, str], body: bytes, request_id: str) -> Response:
+        token = headers.get("authorization", "")
+        if self.require_token and not token.strip():
+            return responses.simple_error(401, "UNAUTHORIZED", "Not Authenticated", request_id)
+        try:
+            request = json.loads(body or b"null")
+            source = request["query"]
+            variables = request.get("variables") or {}
+            operation_name = request.get("operationName")
+            if not isinstance(source, str) or not isinstance(variables, dict):
+                raise TypeError
+        except (ValueError, TypeError, KeyError):
+            return responses.simple_error(400, "JsonParseException", "Invalid JSON request body", request_id)
+        document, problems = self.executor.prepare(source)
+        operation = operation_of(document, operation_name) if document else None
+        if document is None or operation is None:
+            if not problems:
+                problems = [_graphql_error(f"Unknown operation {operation_name!r}")]
+            errors = responses.format_errors(problems, validation=True)
+            return responses.render(200, {"errors": errors}, request_id)
+        mutation = operation.operation == OperationType.MUTATION
+        key = headers.get("idempotency-key") if mutation else None
+        if key:
+            claim = self.idempotency.claim(token, key)
+            if claim.state == "replay" and claim.response is not None:
+                status, out, payload = claim.response
+                return status, {**out, "Idempotency-Replayed": "true"}, payload
+            if claim.state == "conflict":
+                return responses.simple_error(
+                    409,
+                    "IDEMPOTENCY_CONFLICT",
+                    "A request with this Idempotency-Key is still being processed",
+                    request_id,
+                    retry_in_seconds=1,
+                )
+        executed = False
+        try:
+            response = self._limited(document, operation, variables, operation_name, request_id, key)
+            executed = response[1].get("X-Emulator-Applied") is not None
+            if key and executed:
+                self.idempotency.complete(token, key, response[2])
+            return response[0]
+        finally:
+            if key and not executed:
+                self.idempotency.release(token, key)
+
+    def _limited(
+        self,
+        document: Any,
+        operation: Any,
+        variables: dict[str, Any],
+        operation_name: str | None,
+        request_id: str,
+        key: str | None,
+    ) -> tuple[Response, dict[str, str], Response]:
+        """Limits, faults and execution; returns (what to send, markers, what to cache for replay)."""
+        refused = self.requests.charge(1)
+        if not refused.accepted:
+            error = responses.limit_error(
+                "MINUTE_RATE_LIMIT_EXCEEDED",
+                "Minute rate limit exceeded",
+                refused.reset_in_seconds,
+                request_id,
+            )
+            return error, {}, error
+        fault, latency = self.faults.draw()
+        if latency > 0:
+            self.sleep(latency)  # never under the state lock: concurrent requests wait in parallel
+        if fault is not None and fault != "timeout_after_apply":
+            error = self._fault_response(fault, request_id)
+            return error, {}, error
+        cost = estimate_cost(document, operation, variables, self.costs)
+        if cost > MAX_REQUEST_COMPLEXITY:
+            error = responses.render(
+                200,
+                {
+                    "errors": [
+                        {
+                            "message": "Query has complexity of " + str(cost),
+                            "extensions": {
+                                "code": "REQUEST_MAX_COMPLEXITY_EXCEEDED",
+                                "cost": cost,
+                                "max_complexity_per_request": MAX_REQUEST_COMPLEXITY,
+                            },
+                        }
+                    ]
+                },
+                request_id,
+            )
+            return error, {}, error
+        charge = self.complexity.charge(cost)
+        if not charge.accepted:
+            error = responses.limit_error(
+                "COMPLEXITY_BUDGET_EXHAUSTED",
+                "Complexity budget exhausted",
+                charge.reset_in_seconds,
+                request_id,
+            )
+            return error, {}, error
+        ctx = RequestContext(
+            request_id,
+            key,
+            self.clock(),
+            {
+                "before": charge.before,
+                "after": charge.after,
+                "query": cost,
+                "reset_in_x_seconds": charge.reset_in_seconds,
+            },
+        )
+        applied_before = len(self.state.oplog.records())
+        result = self.executor.run(self.state, document, variables, operation_name, ctx)
+        payload: dict[str, Any] = {"data": result.data}
+        if result.errors:
+            payload["errors"] = responses.format_errors(list(result.errors), validation=result.data is None)
+        response = responses.render(200, payload, request_id)
+        if len(self.state.oplog.records()) != applied_before and self.on_mutation is not None:
+            self.on_mutation(self)
+        markers = {"X-Emulator-Applied": "true"}
+        if fault == "timeout_after_apply":
+            return self._fault_response("timeout", request_id, applied=True), markers, response
+        return response, markers, response
+
+    def _fault_response(self, fault: str, request_id: str, *, applied: bool = False) -> Response:
+        if fault == "429":
+            return responses.limit_error(
+                "MINUTE_RATE_LIMIT_EXCEEDED", "Minute rate limit exceeded", 1, request_id
+            )
+        if fault == "500":
+            return responses.simple_error(500, "INTERNAL_SERVER_ERROR", "Internal server error", request_id)
+        status, out, body = responses.simple_error(504, "TIMEOUT_EXCEEDED", "Request timed out", request_id)
+        return (
+            status,
+            {**out, "X-Emulator-Fault": "timeout", "X-Emulator-Applied": str(applied).lower()},
+            body,
+        )
+
+    def _admin(self, method: str, route: str, query_string: str, request_id: str) -> Response:
+        """``GET /_emulator/health``, ``GET /_emulator/oplog[?since=SEQ]``, ``POST /_emulator/reset``."""
+        verb = method.upper()
+        if route == "/_emulator/health" and verb == "GET":
+            with self.state.lock:
+                counts = {"boards": len(self.state.boards), "items": len(self.state.items)}
+            return responses.render(200, {"status": "ok", **counts}, request_id)
+        if route == "/_emulator/oplog" and verb == "GET":
+            since = _int_param(query_string, "since")
+            ops = [r.to_dict() for r in self.operation_log if r.seq > since]
+            return responses.render(200, {"operations": ops}, request_id)
+        if route == "/_emulator/reset" and verb == "POST":
+            self.reset()
+            return responses.render(200, {"status": "reset"}, request_id)
+        return responses.simple_error(404, "NOT_FOUND", f"No route {verb} {route}", request_id)
+
+    def _rate_headers(self) -> dict[str, str]:
+        minute, budget = self.requests.peek(), self.complexity.peek()
+        return {
+            "RateLimit": f'"minuteRate";r={minute.before};t={minute.reset_in_seconds}, '
+            f'"complexityMinute";r={budget.before};t={budget.reset_in_seconds}',
+            "RateLimit-Policy": '"minuteRate";q=' + str(self.requests.capacity or 5_000) + ";w=60, "
+            '"complexityMinute";q=' + str(self.complexity.capacity or 10_000_000) + ";w=60",
+        }
+
+
+def _graphql_error(message: str) -> GraphQLError:
+    return GraphQLError(message)
+
+
+def _int_param(query_string: str, name: str) -> int:
+    for part in query_string.split("&"):
+        key, _, value = part.partition("=")
+        if key == name and value.isdigit():
+            return int(value)
+    return 0

@@ -1,0 +1,79 @@
+"""Seeded fault and latency injection, so clients can be tested against a misbehaving monday.
+
+Fault kinds, drawn once per API request in a fixed order from one seeded RNG
+(the same seed and request sequence give the same faults):
+
+* ``429``: refused before execution, ``MINUTE_RATE_LIMIT_EXCEEDED`` with a 1 s retry hint;
+* ``500``: refused before execution, monday's "Internal server error" body;
+* ``timeout``: not executed; the client sees a timeout;
+* ``timeout_after_apply``: executed and recorded (oplog, idempotency cache),
+  *then* the client sees a timeout — the unknown-outcome case a retry must survive.
+
+In-process (:class:`EmulatorTransport`) a timeout raises ``httpx.ReadTimeout``.
+Over real HTTP the emulator answers ``504`` with ``extensions.code`` ``TIMEOUT_EXCEEDED``
+and the header ``X-Emulator-Fault: timeout`` instead of hanging the socket: it is
+deterministic, fast and still classified as retriable by a correct client.
+"""
+
+from __future__ import annotations
+
+__all__ = ["FaultProfile", "Faults"]
+
+import random
+import threading
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class FaultProfile:
+    """Probabilities per request (summing to at most 1) plus latency in milliseconds."""
+
+    latency_ms: int = 0
+    jitter_ms: int = 0
+    rate_429: float = 0.0
+    rate_500: float = 0.0
+    rate_timeout: float = 0.0
+    rate_timeout_after_apply: float = 0.0
+    seed: int = 0
+
+    @classmethod
+    def from_fault_rate(
+        cls, fault_rate: float, *, latency_ms: int = 0, jitter_ms: int = 0, seed: int = 0
+    ) -> FaultProfile:
+        """Split one CLI ``--fault-rate`` as 40% 429s, 30% 500s, 15% timeouts, 15% timeouts after apply."""
+        return cls(
+            latency_ms,
+            jitter_ms,
+            fault_rate * 0.4,
+            fault_rate * 0.3,
+            fault_rate * 0.15,
+            fault_rate * 0.15,
+            seed,
+        )
+
+
+class Faults:
+    """Draws a fault kind and a latency per request from a seeded, thread-safe RNG."""
+
+    def __init__(self, profile: FaultProfile) -> None:
+        self.profile = profile
+        self._rng = random.Random(profile.seed)
+        self._lock = threading.Lock()
+
+    def draw(self) -> tuple[str | None, float]:
+        """Return ``(fault kind or None, latency in seconds)`` for the next request."""
+        p = self.profile
+        with self._lock:
+            roll = self._rng.random()
+            jitter = self._rng.uniform(0, p.jitter_ms) if p.jitter_ms else 0.0
+        latency = max(p.latency_ms + jitter, 0.0) / 1000.0
+        for kind, rate in (
+            ("429", p.rate_429),
+            ("500", p.rate_500),
+            ("timeout", p.rate_timeout),
+            ("timeout_after_apply", p.rate_timeout_after_apply),
+        ):
+            if roll < rate:
+                return kind, latency
+            roll -= rate
+        return None, latency

@@ -1,0 +1,142 @@
+"""Pure row -> monday encoding: names, groups and column values, with per-row problems.
+
+Values are encoded by the board's real column type (read from the board at the start of a
+run), not by the DB type: a DATE becomes ``{"date": …}``, a price becomes a number, a
+season becomes a dropdown label. Nothing here does I/O, so the planner, the data gate
+and the tests share exactly the rules the engine applies.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from sync.config import ColumnMapping, Config, GroupNaming
+from sync.errors import RecordError
+from sync.monday.models import BoardInfo
+from sync.monday.values import encode_value
+
+__all__ = [
+    "BoardColumns",
+    "EncodedRow",
+    "encode_columns",
+    "group_name",
+    "render_name",
+]
+
+_PLACEHOLDER = re.compile(r"\{([^{}]+)\}")
+LABEL_TYPES = ("dropdown", "status")
+
+
+@dataclass
+class BoardColumns:
+    """A board's columns by id, with the label set of each dropdown/status column (mutable: grows)."""
+
+    types: dict[str, str]
+    titles: dict[str, str]
+    labels: dict[str, set[str]]
+
+    @classmethod
+    def from_board(cls, board: BoardInfo) -> BoardColumns:
+        """Read types, titles and existing labels from a board answer."""
+        types, titles, labels = {}, {}, {}
+        for col in board.columns:
+            types[col.id] = col.type
+            titles[col.id] = col.title
+            if col.type in LABEL_TYPES:
+                labels[col.id] = _label_names(col.settings)
+        return cls(types, titles, labels)
+
+
+def _label_names(settings: Mapping[str, Any]) -> set[str]:
+    raw = settings.get("labels") or []
+    if isinstance(raw, dict):  # status: {"0": "Working on it", ...}
+        return {str(v) for v in raw.values() if v}
+    names = set()
+    for label in raw:
+        if isinstance(label, dict):
+            name = label.get("name") or label.get("label")
+            if name:
+                names.add(str(name))
+        elif label:
+            names.add(str(label))
+    return names
+
+
+@dataclass
+class EncodedRow:
+    """The column values for one item or subitem, plus what went wrong and what labels it needs."""
+
+    values: dict[str, object] = field(default_factory=dict)
+    problems: list[str] = field(default_factory=list)
+    needs_new_labels: bool = False
+
+
+def _present(value: object) -> bool:
+    return value is not None and not (isinstance(value, str) and not value.strip())
+
+
+def render_name(template: str, row: Mapping[str, Any], max_length: int) -> tuple[str, str | None]:
+    """Fill ``{COLUMN}`` placeholders (empty ones dropped); truncate deterministically with a warning."""
+
+    def fill(match: re.Match[str]) -> str:
+        value = row.get(match.group(1))
+        return str(value).strip() if _present(value) else ""
+
+    name = " ".join(_PLACEHOLDER.sub(fill, template).split())
+    if len(name) <= max_length:
+        return name, None
+    return name[: max_length - 1].rstrip() + "…", f"item name was {len(name)} characters; truncated to {max_length}"
+
+
+def group_name(naming: GroupNaming, row: Mapping[str, Any]) -> str:
+    """``CUSTOMER NAME + sep + CUSTOMER SEASON``, else the fallback columns, else the sentinel."""
+    for columns in (naming.columns, naming.fallback_columns):
+        values = [row.get(c) for c in columns]
+        if all(_present(v) for v in values):
+            return naming.separator.join(str(v).strip() for v in values)
+    return naming.sentinel
+
+
+def encode_columns(
+    row: Mapping[str, Any], mapping: Mapping[str, ColumnMapping], board: BoardColumns, *, describe: str
+) -> EncodedRow:
+    """Encode every mapped DB column of ``row``; each failure names the order, column and value."""
+    out = EncodedRow()
+    for db_column, target in mapping.items():
+        value = row.get(db_column)
+        if not _present(value):
+            continue
+        column_type = board.types.get(target.column)
+        where = f"{describe}: column {db_column!r} -> {target.column}"
+        if column_type is None:
+            out.problems.append(f"{where}: column does not exist on the board")
+            continue
+        try:
+            encoded = encode_value(column_type, value, column_id=target.column)
+        except RecordError as exc:
+            out.problems.append(f"{where}: value {value!r} cannot be written to a {column_type} column ({exc})")
+            continue
+        if encoded is None:
+            continue
+        if column_type in LABEL_TYPES and not _label_ok(str(value).strip(), target, board, out, where):
+            continue
+        out.values[target.column] = encoded
+    return out
+
+
+def _label_ok(label: str, target: ColumnMapping, board: BoardColumns, out: EncodedRow, where: str) -> bool:
+    known = board.labels.setdefault(target.column, set())
+    if label in known:
+        return True
+    if target.create_labels_if_missing:
+        out.needs_new_labels = True
+        return True
+    out.problems.append(
+        f"{where}: label {label!r} does not exist on the board and label creation is not allowed for this column"
+    )
+    return False
+
+

@@ -1,0 +1,81 @@
+"""Turn monday's JSON answers into :mod:`sync.monday.models` values.
+
+Kept apart from the client so the shapes monday returns (ids as strings,
+``settings_str`` as a JSON string, ``value`` as a JSON string or, from some
+servers, already decoded) are handled in one place.
+"""
+
+from __future__ import annotations
+
+__all__ = ["board_from", "item_from", "item_id_from", "parse_complexity"]
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from sync.monday.errors import MondayRecordError
+from sync.monday.models import BoardInfo, ColumnInfo, ColumnValueRecord, ComplexityInfo, GroupInfo, ItemRecord
+
+
+def parse_complexity(raw: object) -> ComplexityInfo | None:
+    """Read a ``complexity`` block, tolerating its absence."""
+    if not isinstance(raw, Mapping):
+        return None
+    try:
+        return ComplexityInfo(
+            int(raw["before"]), int(raw["after"]), int(raw["query"]), int(raw["reset_in_x_seconds"])
+        )
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
+def item_id_from(raw: object) -> int:
+    """The created/changed item id from one alias's ``{ id }``; a missing one fails that record."""
+    if isinstance(raw, Mapping) and raw.get("id") is not None:
+        return int(raw["id"])
+    raise MondayRecordError("mutation returned no item", code="NO_DATA")
+
+
+def board_from(raw: Mapping[str, Any]) -> BoardInfo:
+    """One ``boards`` entry; column settings parsed from ``settings_str``."""
+    return BoardInfo(
+        id=int(raw["id"]),
+        name=str(raw.get("name") or ""),
+        columns=[
+            ColumnInfo(
+                str(c["id"]),
+                str(c.get("title") or ""),
+                str(c.get("type") or ""),
+                _settings(c.get("settings_str")),
+            )
+            for c in raw.get("columns") or []
+            if c
+        ],
+        groups=[GroupInfo(str(g["id"]), str(g.get("title") or "")) for g in raw.get("groups") or [] if g],
+    )
+
+
+def _settings(raw: object) -> dict[str, Any]:
+    try:
+        parsed = json.loads(raw) if isinstance(raw, str) and raw else {}
+    except ValueError:
+        return {}
+    return parsed if isinstance(parsed, dict) else {}
+
+
+def item_from(raw: Mapping[str, Any]) -> ItemRecord:
+    """One item of a page (``ItemFields`` fragment)."""
+    group, parent = raw.get("group") or {}, raw.get("parent_item") or {}
+    values = {}
+    for cv in raw.get("column_values") or []:
+        value = cv.get("value")
+        if value is not None and not isinstance(value, str):  # JSON scalar handed back decoded
+            value = json.dumps(value)
+        values[str(cv["id"])] = ColumnValueRecord(cv.get("text"), value)
+    return ItemRecord(
+        id=int(raw["id"]),
+        name=str(raw.get("name") or ""),
+        group_id=str(group["id"]) if group.get("id") else None,
+        parent_id=int(parent["id"]) if parent.get("id") else None,
+        values=values,
+    )
