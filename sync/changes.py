@@ -23,11 +23,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+import json
+
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from sync.config import Config, EnvironmentConfig
 from sync.db import Tables
+from sync.ledger import jsonable
 from sync.sqlhash import joined_text, sha256_hex
 from sync.states import ActionType, SyncState
 
@@ -112,8 +115,15 @@ def _rejects(conn: Connection, staging: sa.Table) -> tuple[list[Reject], sa.Sele
     return rejects, dup_keys
 
 
-def detect_changes(conn: Connection, config: Config, env: EnvironmentConfig, tables: Tables) -> ChangeReport:
-    """Bring target and lines in line with staging; run inside the caller's transaction."""
+def detect_changes(
+    conn: Connection, config: Config, env: EnvironmentConfig, tables: Tables, *, snapshot_run: str | None = None
+) -> ChangeReport:
+    """Bring target and lines in line with staging; run inside the caller's transaction.
+
+    With ``snapshot_run``, the rows this pass inserts or changes are recorded in
+    ``ordersync_snapshots`` first (pre-images, or "absent"), so rolling that run back
+    restores the database exactly.
+    """
     staging, target = tables.staging, tables.target
     report = ChangeReport()
     report.rejects, dup_keys = _rejects(conn, staging)
@@ -128,6 +138,12 @@ def detect_changes(conn: Connection, config: Config, env: EnvironmentConfig, tab
 
     exists_in_target = sa.exists().where(t_key == s_key)
     report.new = _insert_new(conn, tables, business, valid, exists_in_target, s_hash, now, pass_ts)
+    if snapshot_run:
+        conn.execute(sa.insert(tables.snapshots).from_select(
+            ["snapshot_id", "table_name", "row_key", "state"],
+            sa.select(sa.literal(snapshot_run), sa.literal(target.name), target.c.record_uuid, sa.literal("null"))
+            .where(target.c.sync_pending_at == pass_ts),
+        ))
 
     changed = sa.and_(valid, t_key == s_key, sa.or_(target.c.row_hash.is_(None), target.c.row_hash != s_hash))
     report.cancelled = conn.execute(
@@ -145,11 +161,32 @@ def detect_changes(conn: Connection, config: Config, env: EnvironmentConfig, tab
         target.c.sync_pending_at: pass_ts,
         target.c.updated_at: now,
     }
+    if snapshot_run:
+        changed_keys = sa.select(t_key).select_from(staging).where(changed)
+        save_pre_images(conn, tables, snapshot_run, target.c["AAG ORDER NUMBER"].in_(changed_keys))
     report.updated = conn.execute(sa.update(target).values(values).where(changed)).rowcount
     total_valid = conn.execute(sa.select(sa.func.count()).select_from(staging).where(valid)).scalar_one()
     report.unchanged = total_valid - report.new - report.updated
     _refresh_lines(conn, config, tables, report, pass_ts)
     return report
+
+
+def save_pre_images(conn: Connection, tables: Tables, snapshot_id: str, where: sa.ColumnElement[bool]) -> int:
+    """Copy matching target rows and all their lines into ``ordersync_snapshots`` as JSON (streamed)."""
+    target, lines = tables.target, tables.lines
+    saved = 0
+    keys = sa.select(target.c.record_uuid).where(where)
+    for table, key, condition in (
+        (target, target.c.record_uuid, where),
+        (lines, lines.c.line_uuid, lines.c.record_uuid.in_(keys)),
+    ):
+        result = conn.execute(sa.select(table).where(condition).execution_options(yield_per=500))
+        for part in result.mappings().partitions(500):
+            rows = [{"snapshot_id": snapshot_id, "table_name": table.name, "row_key": str(r[key.name]),
+                     "state": json.dumps(jsonable(dict(r)))} for r in part]
+            conn.execute(tables.snapshots.insert(), rows)
+            saved += len(rows)
+    return saved
 
 
 def _insert_new(

@@ -161,7 +161,7 @@ def generate_orders(count: int, seed: int = 42, *, start: int = 1) -> Iterator[l
 
 def bad_rows(seed: int = 7) -> list[dict[str, Any]]:
     """Rows a real staging table eventually contains; each must be reported, none may sink a run."""
-    rng = random.Random(seed)
+    rng = random.Random(f"bad-rows-{seed}")  # its own stream: record_uuids must not repeat the orders' ones
     rows = [_order(rng, 900_000 + i) for i in range(5)]
     rows[0]["DESIGN FEE"] = "TBC"  # text in a numbers column
     rows[1]["CUSTOMER NAME"] = "UNLISTED CUSTOMER"  # a label the CUSTOMER dropdown forbids creating

@@ -90,6 +90,19 @@ class MondayClient:
             )
         yield from self._pages(boards[0].get("items_page") or {}, limit)
 
+    def get_items(self, item_ids: Sequence[int]) -> list[ItemRecord]:
+        """Items by id in any state (active, archived, deleted), 100 per request; unknown ids are absent.
+
+        Answers come back in monday's order, not the request's; duplicated ids are asked once.
+        """
+        wanted = [str(i) for i in dict.fromkeys(item_ids)]
+        found: list[ItemRecord] = []
+        for start in range(0, len(wanted), ops.MAX_ITEMS_BY_ID):
+            chunk = wanted[start : start + ops.MAX_ITEMS_BY_ID]
+            doc = ops.Document("ItemsById", ops.ITEMS_BY_ID, {"ids": chunk, "limit": len(chunk)})
+            found += [item_from(raw) for raw in self._send(doc, "items").data.get("items") or [] if raw]
+        return found
+
     def find_items_by_column(
         self, board_id: int, column_id: str, values: Sequence[str]
     ) -> dict[str, list[int]]:

@@ -109,13 +109,20 @@ class ColumnValueRecord:
 
 @dataclass(frozen=True)
 class ItemRecord:
-    """An item as read back from a board page."""
+    """An item as read back: ``subitem_ids`` are its active subitems; ``state`` only from root ``items``.
+
+    Board pages only ever hold active items, so ``state`` stays ``None`` there; a look-up
+    by id (:meth:`~sync.monday.client.MondayClient.get_items`) also sees ``archived`` and
+    ``deleted`` items and says which.
+    """
 
     id: int
     name: str
     group_id: str | None
     parent_id: int | None
     values: dict[str, ColumnValueRecord]
+    subitem_ids: tuple[int, ...] = ()
+    state: str | None = None
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ __all__ = [
     "COMPLEXITY",
     "COMPLEXITY_FIELDS",
     "DEFAULT_MAX_ALIASES",
+    "ITEMS_BY_ID",
     "ITEMS_PAGE",
     "ITEMS_PAGE_BY_COLUMN_VALUES",
     "MAX_REQUEST_COMPLEXITY",
@@ -37,6 +38,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 DEFAULT_MAX_ALIASES = 50
+MAX_ITEMS_BY_ID = 100  # root ``items(ids:)`` answers at most 100 items per request
 MAX_REQUEST_COMPLEXITY = 5_000_000  # monday rejects a single query above this
 COMPLEXITY_FIELDS = "complexity { before after query reset_in_x_seconds }"
 
@@ -47,6 +49,7 @@ fragment ItemFields on Item {
   group { id }
   parent_item { id }
   column_values { id text value }
+  subitems { id }
 }
 """
 
@@ -86,6 +89,15 @@ query ItemsPageByColumnValues($board: ID!, $columns: [ItemsPageByColumnValuesQue
     cursor
     items { ...ItemFields }
   }
+}
+"""
+    + ITEM_FIELDS
+)
+
+ITEMS_BY_ID = (
+    """
+query ItemsById($ids: [ID!], $limit: Int) {
+  items(ids: $ids, limit: $limit) { state ...ItemFields }
 }
 """
     + ITEM_FIELDS

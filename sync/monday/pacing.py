@@ -32,6 +32,7 @@ DEFAULT_COSTS: Mapping[str, int] = {
     "create_group": 10_000,
     "delete_group": 10_000,
     "boards": 5_000,
+    "items": 5_000,
     "items_page": 20_000,
     "next_items_page": 10_000,
     "items_page_by_column_values": 20_000,

@@ -64,7 +64,7 @@ def _settings(raw: object) -> dict[str, Any]:
 
 
 def item_from(raw: Mapping[str, Any]) -> ItemRecord:
-    """One item of a page (``ItemFields`` fragment)."""
+    """One item (``ItemFields`` fragment, plus ``state`` when the query asked for it)."""
     group, parent = raw.get("group") or {}, raw.get("parent_item") or {}
     values = {}
     for cv in raw.get("column_values") or []:
@@ -78,4 +78,6 @@ def item_from(raw: Mapping[str, Any]) -> ItemRecord:
         group_id=str(group["id"]) if group.get("id") else None,
         parent_id=int(parent["id"]) if parent.get("id") else None,
         values=values,
+        subitem_ids=tuple(int(s["id"]) for s in raw.get("subitems") or [] if s and s.get("id")),
+        state=str(raw["state"]) if raw.get("state") else None,
     )

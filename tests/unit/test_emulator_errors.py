@@ -42,13 +42,14 @@ def test_subitem_columns_are_not_parent_board_columns() -> None:
     """Parent-board column ids are rejected on create_subitem (subitems have their own board)."""
     emulator, _ = make_emulator()
     parent = graphql(emulator, CREATE, {"board": "9609317401", "name": "p"})[2]["data"]["create_item"]["id"]
-    query = 'mutation($p: ID!) { create_subitem(parent_item_id: $p, item_name: "S", column_values: "{\\"text_mkr5wya6\\": \\"a\\"}") { id } }'
-    body = graphql(emulator, query, {"p": parent})[2]
+    query = """mutation($p: ID!, $v: JSON) {
+      create_subitem(parent_item_id: $p, item_name: "S", column_values: $v) { id } }"""
+    body = graphql(emulator, query, {"p": parent, "v": '{"text_mkr5wya6": "a"}'})[2]
     assert first_error(body)["extensions"]["code"] == "InvalidColumnIdException"
 
 
 def test_unknown_group_is_resource_not_found() -> None:
-    """A group_id that does not exist fails with ResourceNotFoundException (status_code 404), nothing created."""
+    """An unknown group_id fails with ResourceNotFoundException (status_code 404); nothing is created."""
     emulator, _ = make_emulator()
     body = graphql(emulator, CREATE, {"board": "9609317401", "name": "x", "group": "group_mkzzzzzz"})[2]
     assert first_error(body)["extensions"]["code"] == "ResourceNotFoundException"
@@ -84,7 +85,8 @@ def test_aliased_batch_with_one_bad_alias_applies_the_others() -> None:
     }"""
     status, _, body = graphql(emulator, query, dict(zip("abc", values, strict=True)))
     assert status == 200
-    assert body["data"]["a"]["id"] and body["data"]["c"]["id"]
+    assert body["data"]["a"]["id"]
+    assert body["data"]["c"]["id"]
     assert body["data"]["b"] is None
     assert [e["path"] for e in body["errors"]] == [["b"]]
     assert [op.item_name for op in emulator.operation_log] == ["A", "C"]

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
+
 import httpx
 import pytest
 
 from sync.emulator import EmulatorTransport, FaultProfile
+from sync.emulator.faults import Faults
 from sync.emulator.testing import graphql, make_emulator
 
 CREATE = 'mutation { create_item(board_id: 9609317401, item_name: "x") { id } }'
@@ -19,7 +22,8 @@ BATCH = (
 def test_complexity_reports_the_request_cost_and_budget() -> None:
     """complexity{before after query} reports the real cost of the request against the minute budget."""
     emulator, _ = make_emulator(complexity_budget=100_000)
-    query = 'mutation { create_item(board_id: 9609317401, item_name: "x") { id } complexity { before after query } }'
+    query = """mutation {
+      create_item(board_id: 9609317401, item_name: "x") { id } complexity { before after query } }"""
     data = graphql(emulator, query)[2]["data"]["complexity"]
     assert data["before"] == 100_000
     assert data["query"] >= 10_000
@@ -42,7 +46,7 @@ def test_exhausted_complexity_budget_is_429_with_retry_in_seconds() -> None:
 
 
 def test_requests_per_minute_limit_is_429_minute_rate_limit_exceeded() -> None:
-    """More than rate_limit_per_minute requests in a window get 429 MINUTE_RATE_LIMIT_EXCEEDED with Retry-After."""
+    """Requests beyond rate_limit_per_minute get 429 MINUTE_RATE_LIMIT_EXCEEDED with Retry-After."""
     emulator, clock = make_emulator(rate_limit_per_minute=2)
     assert [graphql(emulator, "{ complexity { query } }")[0] for _ in range(2)] == [200, 200]
     status, headers, body = graphql(emulator, "{ complexity { query } }")
@@ -56,7 +60,7 @@ def test_requests_per_minute_limit_is_429_minute_rate_limit_exceeded() -> None:
 
 
 def test_idempotency_key_replays_the_first_answer_without_reapplying() -> None:
-    """A mutation retried with the same Idempotency-Key is replayed (same ids, header set), nothing created twice."""
+    """A retry with the same Idempotency-Key is replayed (same ids, header set); nothing is created twice."""
     emulator, _ = make_emulator()
     first = graphql(emulator, BATCH, headers={"Idempotency-Key": "k1"})
     again = graphql(emulator, BATCH, headers={"Idempotency-Key": "k1"})
@@ -78,11 +82,12 @@ def test_idempotency_cache_expires_after_30_minutes() -> None:
 
 def test_refused_requests_are_not_cached_for_idempotency() -> None:
     """A 429 is not stored under its Idempotency-Key, so the retry after the wait really executes."""
-    emulator, clock = make_emulator(complexity_budget=5_000)
+    emulator, _clock = make_emulator(complexity_budget=5_000)
     assert graphql(emulator, CREATE, headers={"Idempotency-Key": "k"})[0] == 429
     emulator.complexity.capacity = None
     status, headers, _ = graphql(emulator, CREATE, headers={"Idempotency-Key": "k"})
-    assert status == 200 and "Idempotency-Replayed" not in headers
+    assert status == 200
+    assert "Idempotency-Replayed" not in headers
     assert len(emulator.operation_log) == 1
 
 
@@ -100,17 +105,12 @@ def test_faults_are_seeded_and_reproducible() -> None:
 
 
 def test_latency_and_jitter_sleep_outside_execution() -> None:
-    """latency_ms/jitter_ms make every request sleep (through the injected sleep) for latency..latency+jitter."""
+    """latency_ms/jitter_ms make each request sleep (injected sleep) between latency and latency+jitter."""
     emulator, clock = make_emulator(faults=FaultProfile(latency_ms=100, jitter_ms=50, seed=1))
     for _ in range(5):
         graphql(emulator, "{ complexity { query } }")
     assert len(clock.slept) == 5
     assert all(0.1 <= s <= 0.15 for s in clock.slept)
-
-
-def client_for(**options: object) -> tuple[httpx.Client, object]:
-    emulator, _ = make_emulator(**options)
-    return httpx.Client(transport=EmulatorTransport(emulator), base_url="https://api.monday.com"), emulator
 
 
 def test_timeout_before_apply_raises_read_timeout_and_applies_nothing() -> None:
@@ -123,14 +123,13 @@ def test_timeout_before_apply_raises_read_timeout_and_applies_nothing() -> None:
 
 
 def test_timeout_after_apply_applies_and_idempotent_retry_replays() -> None:
-    """A timeout after apply records the mutation; the retry with the same key replays instead of duplicating."""
+    """A timeout after apply records the mutation; a retry with the same key replays, not duplicates."""
     emulator, _ = make_emulator(faults=FaultProfile(rate_timeout_after_apply=1.0))
     client = httpx.Client(transport=EmulatorTransport(emulator), base_url="https://api.monday.com")
     with pytest.raises(httpx.ReadTimeout):
         client.post("/v2", json={"query": BATCH}, headers={"Idempotency-Key": "batch-1"})
     assert len(emulator.operation_log) == 3
-    emulator.faults.profile = FaultProfile()
-    emulator.faults = type(emulator.faults)(FaultProfile())
+    emulator.faults = Faults(FaultProfile())
     retry = client.post("/v2", json={"query": BATCH}, headers={"Idempotency-Key": "batch-1"})
     assert retry.headers["Idempotency-Replayed"] == "true"
     assert [retry.json()["data"][f"a{n}"]["id"] for n in range(3)] == [
@@ -140,7 +139,7 @@ def test_timeout_after_apply_applies_and_idempotent_retry_replays() -> None:
 
 
 def test_items_page_cursor_pages_and_expires_after_60_minutes() -> None:
-    """items_page hands out a cursor for the next page; next_items_page follows it; after 60 min it expires."""
+    """items_page returns a cursor; next_items_page follows it; after 60 minutes it expires."""
     emulator, clock = make_emulator()
     for n in range(5):
         graphql(emulator, f'mutation {{ create_item(board_id: 9609317401, item_name: "i{n}") {{ id }} }}')
@@ -160,12 +159,11 @@ def test_items_page_cursor_pages_and_expires_after_60_minutes() -> None:
 def test_items_page_by_column_values_any_of_within_and_across_columns() -> None:
     """Values of one column are ANY_OF (case-insensitive whole text); separate columns are ANDed."""
     emulator, _ = make_emulator()
+    create = """mutation($n: String!, $v: JSON) {
+      create_item(board_id: 9609317401, item_name: $n, column_values: $v) { id } }"""
     for po, customer in (("PO-1", "GREYSON"), ("PO-2", "PELOTON"), ("PO-3", "GREYSON")):
-        values = f'{{\\"text_mkr5ej2x\\": \\"{po}\\", \\"dropdown_mkr542p2\\": {{\\"labels\\": [\\"{customer}\\"]}}}}'
-        graphql(
-            emulator,
-            f'mutation {{ create_item(board_id: 9609317401, item_name: "{po}", column_values: "{values}") {{ id }} }}',
-        )
+        values = json.dumps({"text_mkr5ej2x": po, "dropdown_mkr542p2": {"labels": [customer]}})
+        graphql(emulator, create, {"n": po, "v": values})
     query = """{ items_page_by_column_values(board_id: 9609317401, columns: [
         {column_id: "text_mkr5ej2x", column_values: ["po-1", "PO-2", "PO-3"]},
         {column_id: "dropdown_mkr542p2", column_values: ["greyson"]}]) { items { name } } }"""

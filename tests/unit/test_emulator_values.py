@@ -91,7 +91,7 @@ def test_stored_value_json_matches_monday_read_shape() -> None:
 
 
 def test_unknown_dropdown_label_rejected_with_column_and_value_in_message() -> None:
-    """Without create_labels_if_missing an unknown dropdown label fails and the message names column and value."""
+    """Without create_labels_if_missing an unknown dropdown label fails; the message names column + value."""
     emulator, _ = make_emulator()
     body = create(emulator, {"dropdown_mkr542p2": {"labels": ["NEW CUSTOMER"]}})
     message = body["errors"][0]["message"]
@@ -137,10 +137,15 @@ def test_labels_created_by_a_failed_mutation_are_rolled_back() -> None:
     """If another column in the same mutation fails, labels created for this mutation disappear again."""
     emulator, _ = make_emulator()
     body = create(
-        emulator, {"dropdown_mkr58de6": {"labels": ["ROLLBACK"]}, "numeric_mktb1d19": "nan?"}, create_labels=True
+        emulator,
+        {"dropdown_mkr58de6": {"labels": ["ROLLBACK"]}, "numeric_mktb1d19": "nan?"},
+        create_labels=True,
     )
     assert body["errors"][0]["extensions"]["code"] == "ColumnValueException"
-    assert [label["name"] for label in labels_of(emulator, "dropdown_mkr58de6")] == ["2025 FALL", "2026 SPRING"]
+    assert [label["name"] for label in labels_of(emulator, "dropdown_mkr58de6")] == [
+        "2025 FALL",
+        "2026 SPRING",
+    ]
 
 
 def test_null_and_empty_clear_a_column() -> None:
@@ -149,8 +154,9 @@ def test_null_and_empty_clear_a_column() -> None:
     item_id = create(emulator, {"text_mkr5wya6": "A", "numeric_mktb1d19": "1", "date_mkr5zp5": "2025-01-02"})[
         "data"
     ]["create_item"]["id"]
-    change = """mutation($id: ID, $v: JSON!) { change_multiple_column_values(board_id: 9609317401, item_id: $id,
-      column_values: $v) { column_values(ids: ["text_mkr5wya6", "numeric_mktb1d19", "date_mkr5zp5"]) { text } } }"""
+    change = """mutation($id: ID, $v: JSON!) {
+      change_multiple_column_values(board_id: 9609317401, item_id: $id, column_values: $v) {
+        column_values(ids: ["text_mkr5wya6", "numeric_mktb1d19", "date_mkr5zp5"]) { text } } }"""
     values = json.dumps({"text_mkr5wya6": None, "numeric_mktb1d19": "", "date_mkr5zp5": {}})
     body = graphql(emulator, change, {"id": item_id, "v": values})[2]
     texts = [v["text"] for v in body["data"]["change_multiple_column_values"]["column_values"]]

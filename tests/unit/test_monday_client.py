@@ -187,6 +187,7 @@ DOCUMENTS = [
     ops.Document("ItemsPage", ops.ITEMS_PAGE),
     ops.Document("NextItemsPage", ops.NEXT_ITEMS_PAGE),
     ops.Document("ItemsPageByColumnValues", ops.ITEMS_PAGE_BY_COLUMN_VALUES),
+    ops.Document("ItemsById", ops.ITEMS_BY_ID),
     ops.Document("Complexity", ops.COMPLEXITY),
     ops.create_items_document(1, [("a", "g", '{"x":1}'), ("b", None, None)], create_labels=True),
     ops.create_subitems_document([(2, "s", None)], create_labels=False),
