@@ -1,0 +1,46 @@
+"""``ordersync gates ENV``: run the cutover gates for one environment and write the sign-off report.
+
+Exit 0 only when every selected gate passed; 1 when any failed or errored; 2 for a config
+or command-line mistake (unknown environment or gate name), via ``run_guarded``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from rich.console import Console
+
+from sync.commands.common import EXIT_FAILED, EXIT_OK, AppContext
+
+__all__ = ["register"]
+
+
+@click.command("gates")
+@click.argument("env")
+@click.option("--only", "only", multiple=True, metavar="NAME", help="Run only this gate (repeatable).")
+@click.option("--report-dir", type=click.Path(path_type=Path), default=Path("reports"), show_default=True,
+              help="Root folder; each run writes <root>/<UTC timestamp>-<ENV>/.")
+@click.option("--window-hours", type=click.FloatRange(min=0, min_open=True), default=None,
+              help="Cutover window for volume-feasibility (default 4).")
+@click.pass_obj
+def gates(app: AppContext, env: str, only: tuple[str, ...], report_dir: Path, window_hours: float | None) -> int:
+    """Run the cutover gates for ENV (an environment name from the config)."""
+    from validation.gates import GateContext, run_gates
+    from validation.registry import select_gates
+    from validation.report import new_run_dir, print_summary, write_reports
+
+    config = app.config
+    config.environment(env)  # unknown environment -> ConfigError naming the known ones (exit 2)
+    selected = select_gates(list(only) or None)
+    run_dir = new_run_dir(report_dir, env)
+    ctx = GateContext(config, env, run_dir, options={"window_hours": window_hours})
+    run = run_gates(ctx, selected)
+    write_reports(run)
+    print_summary(run, Console())
+    return EXIT_OK if run.passed else EXIT_FAILED
+
+
+def register(cli: click.Group) -> None:
+    """Attach the ``gates`` command."""
+    cli.add_command(gates)

@@ -1,0 +1,112 @@
+"""The gate runner applies the fail-closed rules and never lets one broken gate stop the others."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from sync.config import Config, load_config
+from sync.demo import shipped_config_path
+from validation.gates import GateContext, GateResult, GateStatus, gate_result, run_gates
+
+
+@pytest.fixture
+def ctx(tmp_path: Path) -> GateContext:
+    """A context over the shipped config (no gate here touches its databases)."""
+    config: Config = load_config(shipped_config_path())
+    return GateContext(config, "development", tmp_path / "run")
+
+
+class FakeGate:
+    """A gate whose behaviour is one function, for exercising the runner."""
+
+    description = "test double"
+
+    def __init__(self, name: str, body: Callable[[GateContext], GateResult]) -> None:
+        self.name = name
+        self._body = body
+
+    def run(self, ctx: GateContext) -> GateResult:
+        """Delegate to the body."""
+        return self._body(ctx)
+
+
+def _passing(name: str, checked: int = 3, write: bool = True) -> FakeGate:
+    def body(ctx: GateContext) -> GateResult:
+        evidence = []
+        if write:
+            path = ctx.evidence_dir(name) / "evidence.txt"
+            path.write_text("checked things\n", encoding="utf-8")
+            evidence.append(path)
+        return gate_result(ctx, name, passed=True, summary="ok", metrics={"checked": checked}, evidence=evidence)
+
+    return FakeGate(name, body)
+
+
+def _raising(ctx: GateContext) -> GateResult:
+    raise RuntimeError("database on fire")
+
+
+def test_passing_gate_with_evidence_passes(ctx: GateContext) -> None:
+    """A gate that checked things and wrote evidence keeps its pass, and the run passes."""
+    run = run_gates(ctx, [_passing("good")])
+    assert run.passed
+    assert run.results[0].status is GateStatus.PASSED
+    assert run.results[0].duration_s >= 0
+
+
+def test_raising_gate_is_error_with_traceback_and_others_still_run(ctx: GateContext) -> None:
+    """A gate that raised becomes 'error' with its traceback saved; the other gates still run."""
+    run = run_gates(ctx, [FakeGate("broken", _raising), _passing("good")])
+    broken, good = run.results
+    assert broken.status is GateStatus.ERROR
+    assert "database on fire" in broken.summary
+    assert broken.evidence[0].name == "traceback.txt"
+    assert "RuntimeError: database on fire" in broken.evidence[0].read_text(encoding="utf-8")
+    assert good.status is GateStatus.PASSED
+    assert not run.passed
+
+
+def test_pass_without_evidence_is_failed(ctx: GateContext) -> None:
+    """A gate that says passed but wrote no evidence file has failed."""
+    result = run_gates(ctx, [_passing("silent", write=False)]).results[0]
+    assert result.status is GateStatus.FAILED
+    assert "produced no evidence" in result.summary
+
+
+def test_evidence_listed_but_missing_on_disk_is_failed(ctx: GateContext) -> None:
+    """Evidence paths that do not exist do not count as evidence."""
+    def body(c: GateContext) -> GateResult:
+        return gate_result(c, "liar", passed=True, summary="ok", metrics={"checked": 1},
+                           evidence=[c.report_dir / "nowhere.json"])
+
+    assert run_gates(ctx, [FakeGate("liar", body)]).results[0].status is GateStatus.FAILED
+
+
+def test_zero_checked_is_failed(ctx: GateContext) -> None:
+    """A gate whose metrics say it checked 0 things has failed, even with evidence."""
+    result = run_gates(ctx, [_passing("empty", checked=0)]).results[0]
+    assert result.status is GateStatus.FAILED
+    assert "checked 0" in result.summary
+
+
+def test_non_result_return_is_error(ctx: GateContext) -> None:
+    """A gate returning something other than a GateResult is an error, not a pass."""
+    gate = FakeGate("sloppy", lambda c: True)  # type: ignore[arg-type,return-value]
+    assert run_gates(ctx, [gate]).results[0].status is GateStatus.ERROR
+
+
+def test_empty_run_does_not_pass(ctx: GateContext) -> None:
+    """Running no gates proves nothing, so the run does not pass."""
+    assert not run_gates(ctx, []).passed
+
+
+def test_results_keep_the_given_order_and_environment(ctx: GateContext) -> None:
+    """Parallel execution still reports results in the order the gates were given."""
+    names = [f"g{i}" for i in range(5)]
+    run = run_gates(ctx, [_passing(n) for n in names])
+    assert [r.name for r in run.results] == names
+    assert {r.environment for r in run.results} == {"development"}
+    assert run.counts()["passed"] == 5
