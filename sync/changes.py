@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import json
@@ -133,7 +133,7 @@ def detect_changes(
     cancelled_types = list(config.change_detection.cancelled_order_types)
     now = sa.func.current_timestamp()
     # Rows touched by this pass carry its timestamp, so only their lines are recomputed.
-    pass_ts = sa.literal(datetime.now(UTC).replace(tzinfo=None, microsecond=0), sa.DateTime())
+    pass_ts = sa.literal(_pass_timestamp(conn, target), sa.DateTime())
     business = _business_columns(tables)
 
     exists_in_target = sa.exists().where(t_key == s_key)
@@ -169,6 +169,17 @@ def detect_changes(
     report.unchanged = total_valid - report.new - report.updated
     _refresh_lines(conn, config, tables, report, pass_ts)
     return report
+
+
+def _pass_timestamp(conn: Connection, target: sa.Table) -> datetime:
+    """A timestamp no earlier pass used: 'now', or just after the newest one already stored."""
+    now = datetime.now(UTC).replace(tzinfo=None)
+    newest = conn.execute(sa.select(sa.func.max(target.c.sync_pending_at))).scalar()
+    if isinstance(newest, str):
+        newest = datetime.fromisoformat(newest)
+    if newest is not None and newest >= now:
+        return newest + timedelta(milliseconds=10)
+    return now
 
 
 def save_pre_images(conn: Connection, tables: Tables, snapshot_id: str, where: sa.ColumnElement[bool]) -> int:

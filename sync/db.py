@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import mssql
 from sqlalchemy.engine import URL, Engine
 
 from sync.states import ACTION_TYPES, SYNC_STATES
@@ -99,6 +100,9 @@ BUSINESS_COLUMNS_AFTER_SIZES: tuple[tuple[str, sa.types.TypeEngine[Any]], ...] =
     ("Warehouse", sa.Unicode(100)),
 )
 
+#: DATETIME on SQL Server rounds to 3.33 ms; DATETIME2 keeps what change detection compares.
+_PRECISE_TIMESTAMP = sa.DateTime().with_variant(mssql.DATETIME2(), "mssql")
+
 LEDGER_TABLE_NAMES = (
     "ordersync_runs", "ordersync_operations", "ordersync_groups", "ordersync_cutovers", "ordersync_snapshots",
 )
@@ -116,7 +120,7 @@ def _sync_columns() -> list[sa.Column[Any]]:
         sa.Column("monday_item_id", sa.BigInteger()),
         sa.Column("sync_attempted_at", sa.DateTime()),
         sa.Column("sync_completed_at", sa.DateTime()),
-        sa.Column("sync_pending_at", sa.DateTime()),
+        sa.Column("sync_pending_at", _PRECISE_TIMESTAMP),  # marks the rows of one change-detection pass
         sa.Column("sync_error_message", sa.Unicode(1000)),
         sa.Column("retry_count", sa.Integer(), nullable=False, server_default="0"),
         sa.Column("created_at", sa.DateTime(), server_default=sa.func.current_timestamp()),

@@ -317,7 +317,7 @@ class _Run:
                 (op_id,) = self.ledger.intend(conn, [{"board_id": board, "operation": "create_group", "entity": "GROUP",
                                                       "record_key": name[:64], "after": {"group_name": name}}])
             try:
-                group_id = self.client.create_group(board, name)
+                group_id = self.client.create_group(board, name, idempotency_key=f"{self.run_id}-group-{op_id}")
             except RetriableError:
                 live = {g.title: g.id for b in self.client.get_boards([board]) for g in b.groups}
                 if name not in live:

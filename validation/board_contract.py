@@ -110,8 +110,11 @@ def load_board_contract(config: Config, env_name: str) -> BoardContract:
     else:
         boards, source = boards_from_board_files(), "emulator board files sync/emulator/boards/*.json"
     return BoardContract(
-        environment=env_name, items_board_id=monday.board_id, subitems_board_id=monday.subitem_board_id,
-        source=source, boards={b.id: b for b in boards if b.id in wanted},
+        environment=env_name,
+        items_board_id=monday.board_id,
+        subitems_board_id=monday.subitem_board_id,
+        source=source,
+        boards={b.id: b for b in boards if b.id in wanted},
     )
 
 
@@ -141,8 +144,11 @@ def boards_from_board_files(paths: Iterable[Path] | None = None) -> list[BoardSp
     """Boards from emulator board files (one board per file); the packaged ones by default."""
     if paths is None:
         folder = resources.files("sync.emulator") / "boards"
-        texts = [entry.read_text(encoding="utf-8") for entry in sorted(folder.iterdir(), key=lambda e: e.name)
-                 if entry.name.endswith(".json")]
+        texts = [
+            entry.read_text(encoding="utf-8")
+            for entry in sorted(folder.iterdir(), key=lambda e: e.name)
+            if entry.name.endswith(".json")
+        ]
     else:
         texts = [Path(p).read_text(encoding="utf-8") for p in paths]
     return [_board(json.loads(text)) for text in texts]
@@ -166,9 +172,14 @@ def _labels(settings: Mapping[str, Any]) -> tuple[str, ...]:
     """Dropdown labels ``[{id, name}]`` minus deactivated ones, or status labels ``{index: name}``."""
     labels = settings.get("labels")
     if isinstance(labels, list):
-        inactive = {d.get("id") if isinstance(d, dict) else d for d in settings.get("deactivated_labels") or []}
-        return tuple(str(lab["name"]) for lab in labels
-                     if isinstance(lab, dict) and "name" in lab and lab.get("id") not in inactive)
+        inactive = {
+            d.get("id") if isinstance(d, dict) else d for d in settings.get("deactivated_labels") or []
+        }
+        return tuple(
+            str(lab["name"])
+            for lab in labels
+            if isinstance(lab, dict) and "name" in lab and lab.get("id") not in inactive
+        )
     if isinstance(labels, dict):
         return tuple(str(name) for name in labels.values() if name)
     return ()

@@ -55,10 +55,17 @@ class EnvironmentGate:
         problems = [c for c in checks if not c.ok]
         folder = ctx.evidence_dir(self.name)
         env = ctx.config.environment(ctx.env_name)
-        metrics = {"checked": len(checks), "problems": len(problems), "transport": env.monday.transport,
-                   "board_id": env.monday.board_id, "subitem_board_id": env.monday.subitem_board_id}
+        metrics = {
+            "checked": len(checks),
+            "problems": len(problems),
+            "transport": env.monday.transport,
+            "board_id": env.monday.board_id,
+            "subitem_board_id": env.monday.subitem_board_id,
+        }
         evidence = [
-            write_json(folder / "environment.json", {"metrics": metrics, "checks": [asdict(c) for c in checks]}),
+            write_json(
+                folder / "environment.json", {"metrics": metrics, "checks": [asdict(c) for c in checks]}
+            ),
             write_text(folder / "environment.md", _markdown(ctx.env_name, checks)),
         ]
         if problems:
@@ -67,28 +74,52 @@ class EnvironmentGate:
             summary = f"{len(problems)} of {len(checks)} checks failed: {named}{more}"
         else:
             summary = f"all {len(checks)} checks passed ({env.monday.transport} transport)"
-        return gate_result(ctx, self.name, passed=not problems, summary=summary, metrics=metrics, evidence=evidence)
+        return gate_result(
+            ctx, self.name, passed=not problems, summary=summary, metrics=metrics, evidence=evidence
+        )
 
 
 def check_environment(config: Config, env_name: str) -> list[EnvCheck]:
     """Every environment-switching check for ``env_name``; findings are results, not exceptions."""
-    checks = [EnvCheck("config resolves", env_name, True,
-                       f"resolves to {resolve_environment_name(config, env_name)!r}")]
+    checks = [
+        EnvCheck(
+            "config resolves", env_name, True, f"resolves to {resolve_environment_name(config, env_name)!r}"
+        )
+    ]
     env = config.environment(env_name)
     own = {env.monday.board_id, env.monday.subitem_board_id}
-    others = {name: {e.monday.board_id, e.monday.subitem_board_id}
-              for name, e in config.environments.items() if name != env_name}
+    others = {
+        name: {e.monday.board_id, e.monday.subitem_board_id}
+        for name, e in config.environments.items()
+        if name != env_name
+    }
     for other, boards in sorted(others.items()):
         shared = own & boards
-        checks.append(EnvCheck("boards differ", f"{env_name} vs {other}", not shared,
-                               f"shares board(s) {sorted(shared)}" if shared else f"{sorted(own)} vs {sorted(boards)}"))
-    text = json.dumps({"monday": env.monday.model_dump(mode="json"), "mapping": env.mapping.model_dump(mode="json")})
+        checks.append(
+            EnvCheck(
+                "boards differ",
+                f"{env_name} vs {other}",
+                not shared,
+                f"shares board(s) {sorted(shared)}" if shared else f"{sorted(own)} vs {sorted(boards)}",
+            )
+        )
+    text = json.dumps(
+        {"monday": env.monday.model_dump(mode="json"), "mapping": env.mapping.model_dump(mode="json")}
+    )
     for other, boards in sorted(others.items()):
         for board in sorted(boards - own):
             found = re.search(rf"(?<!\d){board}(?!\d)", text) is not None
-            checks.append(EnvCheck("no foreign board id", f"board {board} of {other}", not found,
-                                   f"board id {board} of environment {other!r} appears in this environment's "
-                                   "monday config or mapping" if found else "not mentioned"))
+            checks.append(
+                EnvCheck(
+                    "no foreign board id",
+                    f"board {board} of {other}",
+                    not found,
+                    f"board id {board} of environment {other!r} appears in this environment's "
+                    "monday config or mapping"
+                    if found
+                    else "not mentioned",
+                )
+            )
     contract = load_board_contract(config, env_name)
     checks += _column_checks(config, env_name, contract, {n: load_board_contract(config, n) for n in others})
     checks.append(_read_boards(config, env_name))
@@ -96,33 +127,66 @@ def check_environment(config: Config, env_name: str) -> list[EnvCheck]:
     return checks
 
 
-def _column_checks(config: Config, env_name: str, contract: BoardContract,
-                   other_contracts: dict[str, BoardContract]) -> list[EnvCheck]:
+def _column_checks(
+    config: Config, env_name: str, contract: BoardContract, other_contracts: dict[str, BoardContract]
+) -> list[EnvCheck]:
     env = config.environment(env_name)
     checks = []
-    for kind, board, mapping in (("items", contract.items_board, env.mapping.items),
-                                 ("subitems", contract.subitems_board, env.mapping.subitems)):
+    for kind, board, mapping in (
+        ("items", contract.items_board, env.mapping.items),
+        ("subitems", contract.subitems_board, env.mapping.subitems),
+    ):
         board_id = contract.items_board_id if kind == "items" else contract.subitems_board_id
         if board is None:
-            checks.append(EnvCheck("board in contract", f"{kind} board {board_id}", False,
-                                   f"not described by {contract.source}"))
+            checks.append(
+                EnvCheck(
+                    "board in contract",
+                    f"{kind} board {board_id}",
+                    False,
+                    f"not described by {contract.source}",
+                )
+            )
             continue
         for db_column, target in mapping.items():
             subject = f"{kind} {db_column!r} -> {target.column}"
             column = board.column(target.column)
             if column is None:
-                elsewhere = [f"{_board_of(c, target.column)} of {name}"
-                             for name, c in sorted(other_contracts.items()) if target.column in c.column_ids()]
-                where = (f"exists only on another environment's board: {', '.join(elsewhere)}" if elsewhere
-                         else "exists on no known board")
-                checks.append(EnvCheck("column on own board", subject, False,
-                                       f"not on {kind} board {board.id} ({board.name}); {where}"))
+                elsewhere = [
+                    f"{_board_of(c, target.column)} of {name}"
+                    for name, c in sorted(other_contracts.items())
+                    if target.column in c.column_ids()
+                ]
+                where = (
+                    f"exists only on another environment's board: {', '.join(elsewhere)}"
+                    if elsewhere
+                    else "exists on no known board"
+                )
+                checks.append(
+                    EnvCheck(
+                        "column on own board",
+                        subject,
+                        False,
+                        f"not on {kind} board {board.id} ({board.name}); {where}",
+                    )
+                )
             elif column.type != target.type:
-                checks.append(EnvCheck("column on own board", subject, False,
-                                       f"board column {column.title!r} is {column.type}, mapping says {target.type}"))
+                checks.append(
+                    EnvCheck(
+                        "column on own board",
+                        subject,
+                        False,
+                        f"board column {column.title!r} is {column.type}, mapping says {target.type}",
+                    )
+                )
             else:
-                checks.append(EnvCheck("column on own board", subject, True,
-                                       f"{column.title!r} ({column.type}) on board {board.id}"))
+                checks.append(
+                    EnvCheck(
+                        "column on own board",
+                        subject,
+                        True,
+                        f"{column.title!r} ({column.type}) on board {board.id}",
+                    )
+                )
     return checks
 
 
@@ -150,18 +214,26 @@ def _read_boards(config: Config, env_name: str) -> EnvCheck:
     except ConfigError as exc:
         return EnvCheck("token and board read", "monday", False, "; ".join(p.message for p in exc.problems))
     except Exception as exc:  # any failure to read is the finding itself
-        return EnvCheck("token and board read", "monday", False, f"boards query failed: {type(exc).__name__}: {exc}")
+        return EnvCheck(
+            "token and board read", "monday", False, f"boards query failed: {type(exc).__name__}: {exc}"
+        )
     missing = [b for b in ids if b not in seen]
     if missing:
         return EnvCheck("token and board read", "monday", False, f"{how}; boards {missing} not readable")
     return EnvCheck("token and board read", "monday", True, f"{how}; read {', '.join(seen[b] for b in ids)}")
 
 
-def _get_boards(config: Config, env_name: str, token: str | None, transport: httpx.BaseTransport | None,
-                ids: list[int]) -> dict[int, str]:
+def _get_boards(
+    config: Config, env_name: str, token: str | None, transport: httpx.BaseTransport | None, ids: list[int]
+) -> dict[int, str]:
     monday = config.environment(env_name).monday
-    http = build_http_client(api_url=monday.api_url, token=token, api_version=monday.api_version,
-                             timeout_s=config.sync.request_timeout_s, transport=transport)
+    http = build_http_client(
+        api_url=monday.api_url,
+        token=token,
+        api_version=monday.api_version,
+        timeout_s=config.sync.request_timeout_s,
+        transport=transport,
+    )
     with http:
         client = MondayClient(http, retry=RetryPolicy(max_attempts=3), pacer=None)
         return {b.id: f"{b.id} {b.name!r}" for b in client.get_boards(ids)}
@@ -181,12 +253,15 @@ def _database(config: Config, env_name: str) -> list[EnvCheck]:
         return [EnvCheck("database reachable", "database", False, f"{type(exc).__name__}: {exc}")]
     checks = [EnvCheck("database reachable", "database", True, "SELECT 1 answered")]
     for table in (env.source_table, env.target_table, env.lines_table):
-        checks.append(EnvCheck("table exists", table, table in tables, "present" if table in tables else "missing"))
+        checks.append(
+            EnvCheck("table exists", table, table in tables, "present" if table in tables else "missing")
+        )
     return checks
 
 
 def _markdown(env_name: str, checks: list[EnvCheck]) -> str:
     failed = sum(1 for c in checks if not c.ok)
-    return (f"# environment-switching: {env_name}\n\n{len(checks)} checks, {failed} failed.\n\n"
-            + md_table(["ok", "check", "subject", "detail"],
-                       [("yes" if c.ok else "**NO**", c.check, c.subject, c.detail) for c in checks]))
+    return f"# environment-switching: {env_name}\n\n{len(checks)} checks, {failed} failed.\n\n" + md_table(
+        ["ok", "check", "subject", "detail"],
+        [("yes" if c.ok else "**NO**", c.check, c.subject, c.detail) for c in checks],
+    )

@@ -1,6 +1,6 @@
 """Small writers every gate uses for its evidence files, so evidence looks the same everywhere.
 
-    path = write_json(folder / "checks.json", {"missing": []})
+path = write_json(folder / "checks.json", {"missing": []})
 """
 
 from __future__ import annotations
@@ -32,7 +32,9 @@ def json_default(value: Any) -> Any:
 
 def write_json(path: Path, payload: Any) -> Path:
     """Write pretty, UTF-8 JSON (non-ASCII customer names kept readable) and return the path."""
-    path.write_text(json.dumps(payload, indent=2, ensure_ascii=False, default=json_default) + "\n", encoding="utf-8")
+    path.write_text(
+        json.dumps(payload, indent=2, ensure_ascii=False, default=json_default) + "\n", encoding="utf-8"
+    )
     return path
 
 
@@ -44,6 +46,7 @@ def write_text(path: Path, text: str) -> Path:
 
 def md_table(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
     """A GitHub-flavoured Markdown table; pipes in cells are escaped."""
+
     def cell(value: Any) -> str:
         return str("" if value is None else value).replace("|", "\\|").replace("\n", " ")
 

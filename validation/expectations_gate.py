@@ -29,8 +29,11 @@ from validation.gates import GateContext, GateResult, gate_result
 __all__ = ["ROLES", "ExpectationsGate", "find_suite", "source_counts"]
 
 ROLES = ("staging", "target", "lines")
-INDEX_COLUMNS = {"staging": ["AAG ORDER NUMBER", "record_uuid"], "target": ["AAG ORDER NUMBER", "record_uuid"],
-                 "lines": ["record_uuid", "size_code"]}
+INDEX_COLUMNS = {
+    "staging": ["AAG ORDER NUMBER", "record_uuid"],
+    "target": ["AAG ORDER NUMBER", "record_uuid"],
+    "lines": ["record_uuid", "size_code"],
+}
 _REPO_ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -38,11 +41,17 @@ class ExpectationsGate:
     """Staging, target and lines data meet the JSON suites and the mapping-derived rules."""
 
     name = "data-expectations"
-    description = "Great Expectations suites (expectations/*.json + rules derived from mapping and board) in SQL"
+    description = (
+        "Great Expectations suites (expectations/*.json + rules derived from mapping and board) in SQL"
+    )
 
     def run(self, ctx: GateContext) -> GateResult:
         """Validate the three tables and write the HTML/JSON/CSV evidence."""
-        from validation.expectations_evidence import outcomes_from_results, write_failures_csv, write_results_html
+        from validation.expectations_evidence import (
+            outcomes_from_results,
+            write_failures_csv,
+            write_results_html,
+        )
 
         url = ctx.config.database_url(ctx.env_name)
         engine = make_engine(url)
@@ -68,7 +77,9 @@ class ExpectationsGate:
             summary = f"{len(failed)} of {len(outcomes)} expectations failed: {named}{more}"
         else:
             summary = f"all {len(outcomes)} expectations passed on {counts['total_rows']} staging rows"
-        return gate_result(ctx, self.name, passed=not failed, summary=summary, metrics=metrics, evidence=evidence)
+        return gate_result(
+            ctx, self.name, passed=not failed, summary=summary, metrics=metrics, evidence=evidence
+        )
 
 
 def _describe(outcome: Any) -> str:
@@ -88,7 +99,9 @@ def find_suite(config: Config, role: str) -> Path:
         path = root / "expectations" / f"{role}.json"
         if path.is_file():
             return path
-    raise FileNotFoundError(f"no expectation suite expectations/{role}.json next to {config.path} or in {_REPO_ROOT}")
+    raise FileNotFoundError(
+        f"no expectation suite expectations/{role}.json next to {config.path} or in {_REPO_ROOT}"
+    )
 
 
 def source_counts(config: Config, env_name: str, engine: Engine) -> dict[str, int]:
@@ -97,8 +110,10 @@ def source_counts(config: Config, env_name: str, engine: Engine) -> dict[str, in
     tables = build_tables(env.source_table, env.target_table, env.lines_table, ())
     s, t = tables.staging, tables.target
     key = "AAG ORDER NUMBER"
-    differs = sa.or_(t.c.action_type == "UPDATE", *(
-        s.c[c].is_distinct_from(t.c[c]) for c in config.change_detection.hash_columns if c in s.c))
+    differs = sa.or_(
+        t.c.action_type == "UPDATE",
+        *(s.c[c].is_distinct_from(t.c[c]) for c in config.change_detection.hash_columns if c in s.c),
+    )
     cancelled = s.c["ORDER TYPE"].in_(config.change_detection.cancelled_order_types)
     query = sa.select(
         sa.func.count(),
@@ -108,24 +123,29 @@ def source_counts(config: Config, env_name: str, engine: Engine) -> dict[str, in
     ).select_from(s.outerjoin(t, s.c[key] == t.c[key]))
     with engine.connect() as conn:
         total, new, update, cancel = conn.execute(query).one()
-    return {"total_rows": int(total or 0), "new_records": int(new or 0),
-            "update_records": int(update or 0), "cancelled_records": int(cancel or 0)}
+    return {
+        "total_rows": int(total or 0),
+        "new_records": int(new or 0),
+        "update_records": int(update or 0),
+        "cancelled_records": int(cancel or 0),
+    }
 
 
 def _validate(config: Config, env_name: str, url: URL, engine: Engine) -> dict[str, Any]:
     """Run each role's suite in an ephemeral GX context; return GX's JSON results per role."""
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")  # a gate never phones home
     import great_expectations as gx
-    from great_expectations.expectations import UnexpectedRowsExpectation
     from great_expectations.data_context.types.base import ProgressBarsConfig
+    from great_expectations.expectations.core.unexpected_rows_expectation import UnexpectedRowsExpectation
 
     from validation.board_contract import load_board_contract
     from validation.expectations_derive import derive_expectations
 
     env = config.environment(env_name)
     contract = load_board_contract(config, env_name)
-    sizes = discover_sizes(engine, env.source_table, config.sizes.start_after, config.sizes.end_before,
-                           config.sizes.max_sizes)
+    sizes = discover_sizes(
+        engine, env.source_table, config.sizes.start_after, config.sizes.end_before, config.sizes.max_sizes
+    )
     context = gx.get_context(mode="ephemeral")
     context.variables.progress_bars = ProgressBarsConfig(globally=False)
     source = _data_source(context, url)
@@ -134,25 +154,48 @@ def _validate(config: Config, env_name: str, url: URL, engine: Engine) -> dict[s
     for role, table in zip(ROLES, (env.source_table, env.target_table, env.lines_table), strict=True):
         columns = {c["name"]: c["type"] for c in inspector.get_columns(table)}
         raw = json.loads(find_suite(config, role).read_text(encoding="utf-8"))
-        expectations = [*raw.get("expectations", []), *derive_expectations(
-            config, env_name, role, columns, engine.dialect, contract, sizes)]
-        batch = source.add_table_asset(role, table_name=table).add_batch_definition_whole_table(role).get_batch()
+        expectations = [
+            *raw.get("expectations", []),
+            *derive_expectations(config, env_name, role, columns, engine.dialect, contract, sizes),
+        ]
+        # GX lower-cases unquoted names (PostgreSQL then misses swp_ORDER_LIST_SYNC); quoting keeps case.
+        asset_table = f'"{table}"' if engine.dialect.identifier_preparer.quote(table) != table else table
+        batch = (
+            source.add_table_asset(role, table_name=asset_table)
+            .add_batch_definition_whole_table(role)
+            .get_batch()
+        )
         # Row-level SQL rules return their rows only in COMPLETE (GX caps those at MAX_RESULT_RECORDS);
         # column rules stay at SUMMARY so a column with 100k bad values returns a sample, not all of them.
         index = [c for c in INDEX_COLUMNS[role] if c in columns]
         parts = []
         for label, chosen, result_format in (
-            ("columns", [e for e in expectations if not isinstance(e, UnexpectedRowsExpectation)],
-             {"result_format": "SUMMARY", "partial_unexpected_count": 20, "unexpected_index_column_names": index}),
-            ("rows", [e for e in expectations if isinstance(e, UnexpectedRowsExpectation)],
-             {"result_format": "COMPLETE"}),
+            (
+                "columns",
+                [e for e in expectations if not isinstance(e, UnexpectedRowsExpectation)],
+                {
+                    "result_format": "SUMMARY",
+                    "partial_unexpected_count": 20,
+                    "unexpected_index_column_names": index,
+                },
+            ),
+            (
+                "rows",
+                [e for e in expectations if isinstance(e, UnexpectedRowsExpectation)],
+                {"result_format": "COMPLETE"},
+            ),
         ):
             if chosen:
-                suite = gx.ExpectationSuite(name=f"{env_name}-{role}-{label}", expectations=chosen,
-                                            meta=raw.get("meta"))
+                suite = gx.ExpectationSuite(
+                    name=f"{env_name}-{role}-{label}", expectations=chosen, meta=raw.get("meta")
+                )
                 parts.append(batch.validate(suite, result_format=result_format).to_json_dict())
-        results[role] = {"table": table, "success": all(p["success"] for p in parts),
-                         "results": [r for p in parts for r in p["results"]], "runs": parts}
+        results[role] = {
+            "table": table,
+            "success": all(p["success"] for p in parts),
+            "results": [r for p in parts for r in p["results"]],
+            "runs": parts,
+        }
     return results
 
 

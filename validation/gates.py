@@ -141,14 +141,22 @@ class GateRun:
 
 
 def gate_result(
-    ctx: GateContext, name: str, *, passed: bool, summary: str,
-    metrics: Mapping[str, Any], evidence: Iterable[Path],
+    ctx: GateContext,
+    name: str,
+    *,
+    passed: bool,
+    summary: str,
+    metrics: Mapping[str, Any],
+    evidence: Iterable[Path],
 ) -> GateResult:
     """Build a result for the current environment; the runner stamps timing and may downgrade it."""
     return GateResult(
-        name=name, environment=ctx.env_name,
+        name=name,
+        environment=ctx.env_name,
         status=GateStatus.PASSED if passed else GateStatus.FAILED,
-        summary=summary, metrics=dict(metrics), evidence=list(evidence),
+        summary=summary,
+        metrics=dict(metrics),
+        evidence=list(evidence),
     )
 
 
@@ -171,8 +179,11 @@ def _run_one(ctx: GateContext, gate: Gate) -> GateResult:
     except Exception as exc:  # a broken gate fails itself, never the runner
         return _errored(ctx, gate.name, exc, started_at, time.perf_counter() - t0)
     stamped = dataclasses.replace(
-        result, name=gate.name, environment=ctx.env_name,
-        started_at=started_at, duration_s=time.perf_counter() - t0,
+        result,
+        name=gate.name,
+        environment=ctx.env_name,
+        started_at=started_at,
+        duration_s=time.perf_counter() - t0,
     )
     return _fail_closed(stamped)
 
@@ -181,18 +192,22 @@ def _fail_closed(result: GateResult) -> GateResult:
     """Downgrade a result that cannot prove what it checked."""
     if result.metrics.get("checked") == 0 and result.status is not GateStatus.ERROR:
         return dataclasses.replace(
-            result, status=GateStatus.FAILED,
+            result,
+            status=GateStatus.FAILED,
             summary=f"checked 0 things; a gate that ran nothing has failed ({result.summary})",
         )
     if result.passed and not any(p.is_file() for p in result.evidence):
         return dataclasses.replace(
-            result, status=GateStatus.FAILED,
+            result,
+            status=GateStatus.FAILED,
             summary=f"produced no evidence; a pass without evidence is not a pass ({result.summary})",
         )
     return result
 
 
-def _errored(ctx: GateContext, name: str, exc: Exception, started_at: datetime, duration: float) -> GateResult:
+def _errored(
+    ctx: GateContext, name: str, exc: Exception, started_at: datetime, duration: float
+) -> GateResult:
     evidence: list[Path] = []
     try:
         path = ctx.evidence_dir(name) / "traceback.txt"
@@ -201,9 +216,14 @@ def _errored(ctx: GateContext, name: str, exc: Exception, started_at: datetime, 
     except OSError:  # the report folder itself is broken; the summary still names the error
         pass
     return GateResult(
-        name=name, environment=ctx.env_name, status=GateStatus.ERROR,
-        summary=f"gate raised {type(exc).__name__}: {exc}", metrics={}, evidence=evidence,
-        started_at=started_at, duration_s=duration,
+        name=name,
+        environment=ctx.env_name,
+        status=GateStatus.ERROR,
+        summary=f"gate raised {type(exc).__name__}: {exc}",
+        metrics={},
+        evidence=evidence,
+        started_at=started_at,
+        duration_s=duration,
     )
 
 

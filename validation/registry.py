@@ -53,9 +53,16 @@ def select_gates(names: Sequence[str] | None) -> list[Gate]:
     wanted = list(dict.fromkeys(names or []))
     unknown = [n for n in wanted if n not in known]
     if unknown:
-        raise ConfigError([
-            ConfigProblem("<command line>", "--only", f"unknown gate {name!r} (known: {', '.join(known)})")
-            for name in unknown
-        ])
-    return [load_gate(spec) for spec, name in zip(GATE_FACTORIES, known, strict=True)
-            if not wanted or name in wanted]
+        raise ConfigError(
+            [
+                ConfigProblem(
+                    "<command line>", "--only", f"unknown gate {name!r} (known: {', '.join(known)})"
+                )
+                for name in unknown
+            ]
+        )
+    return [
+        load_gate(spec)
+        for spec, name in zip(GATE_FACTORIES, known, strict=True)
+        if not wanted or name in wanted
+    ]

@@ -29,8 +29,11 @@ from validation.gates import GateResult, GateRun, GateStatus
 
 __all__ = ["new_run_dir", "print_summary", "write_reports"]
 
-_COLOURS = {GateStatus.PASSED: ("#d4edda", "#155724"), GateStatus.FAILED: ("#f8d7da", "#721c24"),
-            GateStatus.ERROR: ("#fff3cd", "#856404")}
+_COLOURS = {
+    GateStatus.PASSED: ("#d4edda", "#155724"),
+    GateStatus.FAILED: ("#f8d7da", "#721c24"),
+    GateStatus.ERROR: ("#fff3cd", "#856404"),
+}
 _RICH = {GateStatus.PASSED: "green", GateStatus.FAILED: "red", GateStatus.ERROR: "yellow"}
 
 
@@ -50,8 +53,9 @@ def write_reports(run: GateRun) -> list[Path]:
     data = _as_dict(run)
     folder = run.report_dir
     json_path = folder / "gates.json"
-    json_path.write_text(json.dumps(data, indent=2, ensure_ascii=False, default=json_default) + "\n",
-                         encoding="utf-8")
+    json_path.write_text(
+        json.dumps(data, indent=2, ensure_ascii=False, default=json_default) + "\n", encoding="utf-8"
+    )
     md_path = folder / "gates.md"
     md_path.write_text(_markdown(run, data), encoding="utf-8")
     html_path = folder / "index.html"
@@ -67,7 +71,9 @@ def print_summary(run: GateRun, console: Console) -> None:
     for r in run.results:
         table.add_row(r.name, f"[{_RICH[r.status]}]{r.status.value}[/]", f"{r.duration_s:.1f}", r.summary)
     console.print(table)
-    verdict = "[green]ALL GATES PASSED[/]" if run.passed else "[red]NOT READY: at least one gate did not pass[/]"
+    verdict = (
+        "[green]ALL GATES PASSED[/]" if run.passed else "[red]NOT READY: at least one gate did not pass[/]"
+    )
     console.print(f"{verdict}  report: {run.report_dir / 'index.html'}", highlight=False)
 
 
@@ -85,11 +91,17 @@ def _as_dict(run: GateRun) -> dict[str, Any]:
 
 def _markdown(run: GateRun, data: dict[str, Any]) -> str:
     verdict = "PASSED" if run.passed else "NOT PASSED"
-    out = [f"# Cutover gates: {run.environment} — {verdict}\n",
-           f"- config: `{data['config_path']}`", f"- started: {data['started_at']}",
-           f"- finished: {data['finished_at']}", f"- counts: {data['counts']}\n",
-           md_table(["gate", "status", "seconds", "summary"],
-                    [(g["name"], g["status"], g["duration_s"], g["summary"]) for g in data["gates"]])]
+    out = [
+        f"# Cutover gates: {run.environment} — {verdict}\n",
+        f"- config: `{data['config_path']}`",
+        f"- started: {data['started_at']}",
+        f"- finished: {data['finished_at']}",
+        f"- counts: {data['counts']}\n",
+        md_table(
+            ["gate", "status", "seconds", "summary"],
+            [(g["name"], g["status"], g["duration_s"], g["summary"]) for g in data["gates"]],
+        ),
+    ]
     for g in data["gates"]:
         out.append(f"\n## {g['name']} ({g['status']})\n\n{g['summary']}\n")
         out.append(md_table(["metric", "value"], list(g["metrics"].items())))
@@ -103,7 +115,9 @@ def _html(run: GateRun, data: dict[str, Any]) -> str:
     bg, fg = _COLOURS[GateStatus.PASSED if run.passed else GateStatus.FAILED]
     summary_rows = "".join(
         f"<tr><td><a href='#{e(r.name)}'>{e(r.name)}</a></td>{_status_cell(r)}"
-        f"<td>{r.duration_s:.2f}</td><td>{e(r.summary)}</td></tr>" for r in run.results)
+        f"<td>{r.duration_s:.2f}</td><td>{e(r.summary)}</td></tr>"
+        for r in run.results
+    )
     sections = "".join(_gate_section(r, g) for r, g in zip(run.results, data["gates"], strict=True))
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>ordersync gates: {e(run.environment)}</title>
@@ -111,22 +125,24 @@ def _html(run: GateRun, data: dict[str, Any]) -> str:
 body{{font:14px/1.45 system-ui,-apple-system,Segoe UI,sans-serif;margin:2em auto;max-width:1100px;color:#222}}
 table{{border-collapse:collapse;width:100%;margin:.5em 0 1.5em}}
 th,td{{border:1px solid #ccc;padding:5px 8px;text-align:left;vertical-align:top}}
-th{{background:#f3f3f3}} .verdict{{padding:.8em 1em;font-size:1.2em;font-weight:bold;background:{bg};color:{fg}}}
+th{{background:#f3f3f3}}
+.verdict{{padding:.8em 1em;font-size:1.2em;font-weight:bold;background:{bg};color:{fg}}}
 .status{{font-weight:bold;text-transform:uppercase}} code{{font-size:12px}}
 .signoff td{{height:2.2em}} dl{{display:grid;grid-template-columns:max-content 1fr;gap:2px 1em}}
 </style></head><body>
 <h1>ordersync cutover gates</h1>
 <div class="verdict">{e(verdict)}</div>
 <dl><dt>environment</dt><dd><b>{e(run.environment)}</b></dd>
-<dt>config</dt><dd><code>{e(data['config_path'])}</code></dd>
-<dt>started (UTC)</dt><dd>{e(data['started_at'])}</dd><dt>finished (UTC)</dt><dd>{e(data['finished_at'])}</dd>
-<dt>gates</dt><dd>{e(', '.join(f'{v} {k}' for k, v in data['counts'].items()))}</dd></dl>
+<dt>config</dt><dd><code>{e(data["config_path"])}</code></dd>
+<dt>started (UTC)</dt><dd>{e(data["started_at"])}</dd><dt>finished (UTC)</dt><dd>{e(data["finished_at"])}</dd>
+<dt>gates</dt><dd>{e(", ".join(f"{v} {k}" for k, v in data["counts"].items()))}</dd></dl>
 <h2>Summary</h2>
 <table><tr><th>gate</th><th>status</th><th>seconds</th><th>summary</th></tr>{summary_rows}</table>
 {sections}
 <h2>Sign-off</h2>
 <table class="signoff"><tr><th>role</th><th>name</th><th>decision</th><th>date</th></tr>
-<tr><td>data owner</td><td></td><td></td><td></td></tr><tr><td>operator</td><td></td><td></td><td></td></tr></table>
+<tr><td>data owner</td><td></td><td></td><td></td></tr>
+<tr><td>operator</td><td></td><td></td><td></td></tr></table>
 </body></html>
 """
 
@@ -138,9 +154,14 @@ def _status_cell(result: GateResult) -> str:
 
 def _gate_section(result: GateResult, data: dict[str, Any]) -> str:
     e = html.escape
-    metrics = "".join(f"<tr><th>{e(str(k))}</th><td>{e(str(v))}</td></tr>" for k, v in data["metrics"].items())
+    metrics = "".join(
+        f"<tr><th>{e(str(k))}</th><td>{e(str(v))}</td></tr>" for k, v in data["metrics"].items()
+    )
     links = "".join(f"<li><a href='{e(p)}'>{e(p)}</a></li>" for p in data["evidence"]) or "<li>none</li>"
-    return (f"<h2 id='{e(result.name)}'>{e(result.name)}</h2><table><tr><th>status</th>{_status_cell(result)}</tr>"
-            f"<tr><th>started (UTC)</th><td>{e(data['started_at'])}</td></tr>"
-            f"<tr><th>summary</th><td>{e(result.summary)}</td></tr>{metrics}</table>"
-            f"<p>Evidence:</p><ul>{links}</ul>")
+    return (
+        f"<h2 id='{e(result.name)}'>{e(result.name)}</h2>"
+        f"<table><tr><th>status</th>{_status_cell(result)}</tr>"
+        f"<tr><th>started (UTC)</th><td>{e(data['started_at'])}</td></tr>"
+        f"<tr><th>summary</th><td>{e(result.summary)}</td></tr>{metrics}</table>"
+        f"<p>Evidence:</p><ul>{links}</ul>"
+    )

@@ -32,12 +32,33 @@ from validation.gates import GateContext, GateResult, gate_result
 __all__ = ["LINES_SYNC_COLUMNS", "ORDER_SYNC_COLUMNS", "SchemaCheck", "SchemaGate", "check_schema"]
 
 ORDER_SYNC_COLUMNS = (
-    "record_uuid", "row_hash", "sync_state", "action_type", "monday_item_id", "group_name", "group_id",
-    "item_name", "sync_error_message", "sync_attempted_at", "sync_completed_at", "retry_count",
+    "record_uuid",
+    "row_hash",
+    "sync_state",
+    "action_type",
+    "monday_item_id",
+    "group_name",
+    "group_id",
+    "item_name",
+    "sync_error_message",
+    "sync_attempted_at",
+    "sync_completed_at",
+    "retry_count",
 )
 LINES_SYNC_COLUMNS = (
-    "line_uuid", "record_uuid", "size_code", "qty", "row_hash", "sync_state", "action_type", "monday_subitem_id",
-    "monday_parent_id", "sync_error_message", "sync_attempted_at", "sync_completed_at", "retry_count",
+    "line_uuid",
+    "record_uuid",
+    "size_code",
+    "qty",
+    "row_hash",
+    "sync_state",
+    "action_type",
+    "monday_subitem_id",
+    "monday_parent_id",
+    "sync_error_message",
+    "sync_attempted_at",
+    "sync_completed_at",
+    "retry_count",
 )
 BUSINESS_KEY = "AAG ORDER NUMBER"
 
@@ -69,8 +90,12 @@ class SchemaGate:
             engine.dispose()
         problems = [c for c in checks if not c.ok]
         folder = ctx.evidence_dir(self.name)
-        metrics = {"checked": len(checks), "problems": len(problems),
-                   "tables": len({c.table for c in checks}), "database": safe_url(url)}
+        metrics = {
+            "checked": len(checks),
+            "problems": len(problems),
+            "tables": len({c.table for c in checks}),
+            "database": safe_url(url),
+        }
         evidence = [
             write_json(folder / "schema.json", {"metrics": metrics, "checks": [asdict(c) for c in checks]}),
             write_text(folder / "schema.md", _markdown(ctx.env_name, checks, problems)),
@@ -81,7 +106,9 @@ class SchemaGate:
             summary = f"{len(problems)} of {len(checks)} schema checks failed: {named}{more}"
         else:
             summary = f"all {len(checks)} schema checks passed"
-        return gate_result(ctx, self.name, passed=not problems, summary=summary, metrics=metrics, evidence=evidence)
+        return gate_result(
+            ctx, self.name, passed=not problems, summary=summary, metrics=metrics, evidence=evidence
+        )
 
 
 def check_schema(config: Config, env_name: str, engine: Engine) -> list[SchemaCheck]:
@@ -89,10 +116,15 @@ def check_schema(config: Config, env_name: str, engine: Engine) -> list[SchemaCh
     env = config.environment(env_name)
     inspector = sa.inspect(engine)
     existing = set(inspector.get_table_names())
-    checks = [SchemaCheck(t, None, "table exists", "present" if t in existing else "table missing", t in existing)
-              for t in (env.source_table, env.target_table, env.lines_table, *LEDGER_TABLE_NAMES)]
-    columns = {t: {c["name"]: c["type"] for c in inspector.get_columns(t)} for t in
-               (env.source_table, env.target_table, env.lines_table) if t in existing}
+    checks = [
+        SchemaCheck(t, None, "table exists", "present" if t in existing else "table missing", t in existing)
+        for t in (env.source_table, env.target_table, env.lines_table, *LEDGER_TABLE_NAMES)
+    ]
+    columns = {
+        t: {c["name"]: c["type"] for c in inspector.get_columns(t)}
+        for t in (env.source_table, env.target_table, env.lines_table)
+        if t in existing
+    }
     engine_columns = _engine_columns(config)
     for table in (env.source_table, env.target_table):
         if table not in columns:
@@ -115,10 +147,16 @@ def check_schema(config: Config, env_name: str, engine: Engine) -> list[SchemaCh
 
 def _engine_columns(config: Config) -> list[str]:
     """Staging/target columns the engine reads whatever the mapping says."""
-    names = [BUSINESS_KEY, "ORDER TYPE", config.sizes.start_after, config.sizes.end_before,
-             *config.groups.columns, *config.groups.fallback_columns,
-             *re.findall(r"\{([^{}]+)\}", config.items.name_template),
-             *config.change_detection.hash_columns]
+    names = [
+        BUSINESS_KEY,
+        "ORDER TYPE",
+        config.sizes.start_after,
+        config.sizes.end_before,
+        *config.groups.columns,
+        *config.groups.fallback_columns,
+        *re.findall(r"\{([^{}]+)\}", config.items.name_template),
+        *config.change_detection.hash_columns,
+    ]
     return list(dict.fromkeys(names))
 
 
@@ -156,8 +194,9 @@ def _compatible(db_type: Any, mapping: ColumnMapping) -> tuple[bool, str]:
 def _size_checks(config: Config, engine: Engine, table: str, columns: dict[str, Any]) -> list[SchemaCheck]:
     markers = f"between {config.sizes.start_after!r} and {config.sizes.end_before!r}"
     try:
-        sizes = discover_sizes(engine, table, config.sizes.start_after, config.sizes.end_before,
-                               config.sizes.max_sizes)
+        sizes = discover_sizes(
+            engine, table, config.sizes.start_after, config.sizes.end_before, config.sizes.max_sizes
+        )
     except LookupError as exc:
         return [SchemaCheck(table, None, f"size columns {markers}", str(exc), False)]
     if not sizes:
@@ -166,15 +205,34 @@ def _size_checks(config: Config, engine: Engine, table: str, columns: dict[str, 
     for size in sizes:
         db_type = columns[size]
         ok = isinstance(db_type, sa.Integer)
-        checks.append(SchemaCheck(table, size, "size column is an integer", str(db_type) + ("" if ok else ": not an integer"), ok))
+        checks.append(
+            SchemaCheck(
+                table,
+                size,
+                "size column is an integer",
+                str(db_type) + ("" if ok else ": not an integer"),
+                ok,
+            )
+        )
     return checks
 
 
 def _markdown(env_name: str, checks: list[SchemaCheck], problems: list[SchemaCheck]) -> str:
     head = f"# schema-readiness: {env_name}\n\n{len(checks)} checks, {len(problems)} problems.\n\n"
     if problems:
-        head += "## Problems\n\n" + md_table(["table", "column", "requirement", "found"],
-                                             [(c.table, c.column, c.requirement, c.found) for c in problems]) + "\n"
-    return head + "## All checks\n\n" + md_table(
-        ["ok", "table", "column", "requirement", "found"],
-        [("yes" if c.ok else "**NO**", c.table, c.column, c.requirement, c.found) for c in checks])
+        head += (
+            "## Problems\n\n"
+            + md_table(
+                ["table", "column", "requirement", "found"],
+                [(c.table, c.column, c.requirement, c.found) for c in problems],
+            )
+            + "\n"
+        )
+    return (
+        head
+        + "## All checks\n\n"
+        + md_table(
+            ["ok", "table", "column", "requirement", "found"],
+            [("yes" if c.ok else "**NO**", c.table, c.column, c.requirement, c.found) for c in checks],
+        )
+    )

@@ -56,7 +56,9 @@ class VolumeLimits:
         """Defaults, then the config's ``[sync]`` pacing keys, then command-line options."""
         limits = cls(batch_size=config.sync.batch_size)
         if config.sync.complexity_budget_per_minute:
-            limits = dataclasses.replace(limits, complexity_per_minute=config.sync.complexity_budget_per_minute)
+            limits = dataclasses.replace(
+                limits, complexity_per_minute=config.sync.complexity_budget_per_minute
+            )
         if config.sync.requests_per_minute:
             limits = dataclasses.replace(limits, requests_per_minute=config.sync.requests_per_minute)
         known = {f.name for f in dataclasses.fields(cls)}
@@ -96,7 +98,9 @@ class VolumeGate:
     """Pending items, subitems and groups, priced against monday's limits, fit the cutover window."""
 
     name = "volume-feasibility"
-    description = "pending work priced against complexity/minute, requests/minute and daily calls fits the window"
+    description = (
+        "pending work priced against complexity/minute, requests/minute and daily calls fits the window"
+    )
 
     def run(self, ctx: GateContext) -> GateResult:
         """Count, price, project and write volume.json + volume.md."""
@@ -109,36 +113,50 @@ class VolumeGate:
         projection = project(work, limits)
         folder = ctx.evidence_dir(self.name)
         metrics: dict[str, Any] = {
-            "checked": work.staging_rows, **asdict(work), "points": projection.points,
-            "requests": projection.requests, "binding_bound": projection.binding,
+            "checked": work.staging_rows,
+            **asdict(work),
+            "points": projection.points,
+            "requests": projection.requests,
+            "binding_bound": projection.binding,
             "projected_minutes": round(projection.projected_minutes, 2),
             "window_minutes": projection.window_minutes,
         }
-        payload = {"metrics": metrics, "limits": asdict(limits), "work": asdict(work),
-                   "minutes_by_bound": projection.minutes}
-        evidence = [write_json(folder / "volume.json", payload),
-                    write_text(folder / "volume.md", _markdown(ctx.env_name, work, limits, projection))]
+        payload = {
+            "metrics": metrics,
+            "limits": asdict(limits),
+            "work": asdict(work),
+            "minutes_by_bound": projection.minutes,
+        }
+        evidence = [
+            write_json(folder / "volume.json", payload),
+            write_text(folder / "volume.md", _markdown(ctx.env_name, work, limits, projection)),
+        ]
         verdict = "fits" if projection.fits else "does NOT fit"
-        summary = (f"{work.new_items} new + {work.changed_items} changed items, {work.subitems} subitems, "
-                   f"{work.new_groups} groups = {projection.points:,} points / {projection.requests:,} requests; "
-                   f"{projection.projected_minutes:.1f} min bound by {projection.binding}, {verdict} the "
-                   f"{limits.window_hours:g} h window")
-        return gate_result(ctx, self.name, passed=projection.fits, summary=summary, metrics=metrics,
-                           evidence=evidence)
+        summary = (
+            f"{work.new_items} new + {work.changed_items} changed items, {work.subitems} subitems, "
+            f"{work.new_groups} groups = {projection.points:,} points / {projection.requests:,} requests; "
+            f"{projection.projected_minutes:.1f} min bound by {projection.binding}, {verdict} the "
+            f"{limits.window_hours:g} h window"
+        )
+        return gate_result(
+            ctx, self.name, passed=projection.fits, summary=summary, metrics=metrics, evidence=evidence
+        )
 
 
 def count_pending(config: Config, env_name: str, engine: Engine) -> PendingWork:
-    """Orders not SYNCED-and-unchanged in target, their size lines with qty > 0, and groups not created yet."""
+    """Orders not SYNCED-and-unchanged in target, their size lines with qty > 0, and groups not yet created."""
     env = config.environment(env_name)
-    sizes = discover_sizes(engine, env.source_table, config.sizes.start_after, config.sizes.end_before,
-                           config.sizes.max_sizes)
+    sizes = discover_sizes(
+        engine, env.source_table, config.sizes.start_after, config.sizes.end_before, config.sizes.max_sizes
+    )
     tables = build_tables(env.source_table, env.target_table, env.lines_table, sizes)
     s, t = tables.staging, tables.target
     compared = dict.fromkeys([*config.change_detection.hash_columns, *sizes])
     if config.change_detection.include_mapped_columns:
         compared.update(dict.fromkeys(env.mapping.items))
     changed = sa.or_(
-        t.c.sync_state.is_(None), t.c.sync_state != SyncState.SYNCED.value,
+        t.c.sync_state.is_(None),
+        t.c.sync_state != SyncState.SYNCED.value,
         *(s.c[c].is_distinct_from(t.c[c]) for c in compared if c in s.c and c in t.c),
     )
     is_new = t.c.record_uuid.is_(None)
@@ -156,11 +174,14 @@ def count_pending(config: Config, env_name: str, engine: Engine) -> PendingWork:
     existing_q = sa.select(tables.groups.c.group_name).where(tables.groups.c.board_id == env.monday.board_id)
     with engine.connect() as conn:
         rows, new, changed_n, subitems = conn.execute(totals).one()
-        names = {_group_name(config, dict(zip(group_columns, row, strict=True))) for row in conn.execute(keys)}
+        names = {
+            _group_name(config, dict(zip(group_columns, row, strict=True))) for row in conn.execute(keys)
+        }
         existing = set(conn.execute(existing_q).scalars())
     names.discard(config.groups.sentinel)
-    return PendingWork(int(rows or 0), int(new or 0), int(changed_n or 0), int(subitems or 0),
-                       len(names - existing))
+    return PendingWork(
+        int(rows or 0), int(new or 0), int(changed_n or 0), int(subitems or 0), len(names - existing)
+    )
 
 
 def _group_name(config: Config, values: dict[str, Any]) -> str:
@@ -175,8 +196,12 @@ def _group_name(config: Config, values: dict[str, Any]) -> str:
 
 def project(work: PendingWork, limits: VolumeLimits) -> Projection:
     """Price the work and project the minutes under each bound; the largest one binds."""
-    kinds = ((work.new_groups, limits.create_group), (work.new_items, limits.create_item),
-             (work.changed_items, limits.change), (work.subitems, limits.create_subitem))
+    kinds = (
+        (work.new_groups, limits.create_group),
+        (work.new_items, limits.create_item),
+        (work.changed_items, limits.change),
+        (work.subitems, limits.create_subitem),
+    )
     points = sum(n * cost for n, cost in kinds)
     requests = 0
     for n, cost in kinds:
@@ -202,7 +227,13 @@ def _markdown(env_name: str, work: PendingWork, limits: VolumeLimits, projection
         + md_table(["what", "count"], list(asdict(work).items()))
         + f"\nPriced: {projection.points:,} complexity points in {projection.requests:,} requests.\n\n"
         "## Minutes by bound\n\n"
-        + md_table(["bound", "minutes", "binding"],
-                   [(k, f"{v:.2f}", "yes" if k == projection.binding else "") for k, v in projection.minutes.items()])
-        + "\n## Limits used\n\n" + md_table(["knob", "value"], list(asdict(limits).items()))
+        + md_table(
+            ["bound", "minutes", "binding"],
+            [
+                (k, f"{v:.2f}", "yes" if k == projection.binding else "")
+                for k, v in projection.minutes.items()
+            ],
+        )
+        + "\n## Limits used\n\n"
+        + md_table(["knob", "value"], list(asdict(limits).items()))
     )

@@ -19,12 +19,23 @@ __all__ = ["register"]
 @click.command("gates")
 @click.argument("env")
 @click.option("--only", "only", multiple=True, metavar="NAME", help="Run only this gate (repeatable).")
-@click.option("--report-dir", type=click.Path(path_type=Path), default=Path("reports"), show_default=True,
-              help="Root folder; each run writes <root>/<UTC timestamp>-<ENV>/.")
-@click.option("--window-hours", type=click.FloatRange(min=0, min_open=True), default=None,
-              help="Cutover window for volume-feasibility (default 4).")
+@click.option(
+    "--report-dir",
+    type=click.Path(path_type=Path),
+    default=Path("reports"),
+    show_default=True,
+    help="Root folder; each run writes <root>/<UTC timestamp>-<ENV>/.",
+)
+@click.option(
+    "--window-hours",
+    type=click.FloatRange(min=0, min_open=True),
+    default=None,
+    help="Cutover window for volume-feasibility (default 4).",
+)
 @click.pass_obj
-def gates(app: AppContext, env: str, only: tuple[str, ...], report_dir: Path, window_hours: float | None) -> int:
+def gates(
+    app: AppContext, env: str, only: tuple[str, ...], report_dir: Path, window_hours: float | None
+) -> int:
     """Run the cutover gates for ENV (an environment name from the config)."""
     from validation.gates import GateContext, run_gates
     from validation.registry import select_gates

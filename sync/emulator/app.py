@@ -22,6 +22,7 @@ from graphql import GraphQLError, OperationType
 
 from sync.emulator import responses
 from sync.emulator.boards import default_boards
+from sync.emulator.errors import ApiError
 from sync.emulator.faults import FaultProfile, Faults
 from sync.emulator.idempotency import IdempotencyCache
 from sync.emulator.limits import DEFAULT_COSTS, MinuteWindow, estimate_cost
@@ -100,6 +101,15 @@ class Emulator:
         self.complexity.reset()
         self.requests.reset()
         self.idempotency.clear()
+
+    def clone_boards(self, template_id: str | int) -> tuple[str, str | None]:
+        """Clone a template board (and its subitems board) with fresh ids, so callers never share a board.
+
+        Load tests give each simulated user its own items + subitems pair on one server.
+        Returns ``(board_id, subitem_board_id or None)``; an unknown template raises ``ApiError``.
+        """
+        with self.state.lock:
+            return self.state.clone_board(template_id)
 
     # ---- the request path ----------------------------------------------------------------------------
     def handle(self, method: str, path: str, headers: Mapping[str, str], body: bytes) -> Response:
@@ -256,7 +266,8 @@ class Emulator:
         )
 
     def _admin(self, method: str, route: str, query_string: str, request_id: str) -> Response:
-        """``GET /_emulator/health``, ``GET /_emulator/oplog[?since=SEQ]``, ``POST /_emulator/reset``."""
+        """``GET /_emulator/health``, ``GET /_emulator/oplog[?since=SEQ]``, ``POST /_emulator/reset``,
+        ``POST /_emulator/boards/clone?from=BOARD_ID`` (-> ``{"board_id", "subitem_board_id"}``)."""
         verb = method.upper()
         if route == "/_emulator/health" and verb == "GET":
             with self.state.lock:
@@ -266,6 +277,15 @@ class Emulator:
             since = _int_param(query_string, "since")
             ops = [r.to_dict() for r in self.operation_log if r.seq > since]
             return responses.render(200, {"operations": ops}, request_id)
+        if route == "/_emulator/boards/clone" and verb == "POST":
+            template = _str_param(query_string, "from")
+            try:
+                board_id, subitem_board_id = self.clone_boards(template)
+            except ApiError as exc:
+                return responses.simple_error(404, "NOT_FOUND", exc.message, request_id)
+            return responses.render(
+                200, {"board_id": board_id, "subitem_board_id": subitem_board_id}, request_id
+            )
         if route == "/_emulator/reset" and verb == "POST":
             self.reset()
             return responses.render(200, {"status": "reset"}, request_id)
@@ -283,6 +303,14 @@ class Emulator:
 
 def _graphql_error(message: str) -> GraphQLError:
     return GraphQLError(message)
+
+
+def _str_param(query_string: str, name: str) -> str:
+    for part in query_string.split("&"):
+        key, _, value = part.partition("=")
+        if key == name:
+            return value
+    return ""
 
 
 def _int_param(query_string: str, name: str) -> int:

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 __all__ = ["EmulatorState", "RequestContext"]
 
+import json
 import random
 import string
 import threading
@@ -232,6 +233,34 @@ class EmulatorState:
         )
         return item
 
+    # ---- boards --------------------------------------------------------------------------------------
+    def clone_board(self, template_id: object) -> tuple[str, str | None]:
+        """Copy a board's structure (columns, labels, groups; no items) under fresh board ids.
+
+        A board with a ``subtasks`` column gets its subitems board cloned too and the new
+        column points at the copy, so ``create_subitem`` under a cloned item lands on the
+        cloned subitems board. Returns ``(board_id, subitem_board_id or None)``. New ids
+        are ``max(board ids) + 1``: no extra counter, so saved state continues correctly.
+        """
+        template = self.board(template_id)
+        sub_id = template.subitems_board_id()
+        sub_copy = self._copy_board(self.board(sub_id), {}) if sub_id is not None else None
+        mapping = {sub_id: sub_copy.id} if sub_id is not None and sub_copy is not None else {}
+        copy = self._copy_board(template, mapping)
+        return copy.id, sub_copy.id if sub_copy is not None else None
+
+    def _copy_board(self, template: Board, board_ids: dict[str, str]) -> Board:
+        raw = template.to_dict(with_items=False)
+        raw["id"] = str(max(int(b) for b in self.boards) + 1)
+        raw["name"] = f"{template.name} (clone {raw['id']})"
+        for column in raw["columns"]:
+            ids = column.get("settings", {}).get("boardIds")
+            if column["type"] == "subtasks" and ids:
+                column["settings"] = {**column["settings"], "boardIds": [int(board_ids.get(str(ids[0]), ids[0]))]}
+        copy = Board.from_dict(copy_json(raw))
+        self.boards[copy.id] = copy
+        return copy
+
     # ---- persistence ---------------------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
         """Everything needed to continue later (cursors and idempotency caches are deliberately not kept)."""
@@ -293,3 +322,9 @@ class EmulatorState:
             board_id=board_id,
             **fields,
         )
+
+
+def copy_json(raw: dict[str, Any]) -> dict[str, Any]:
+    """A deep copy of JSON-ready data (settings dicts must not be shared between boards)."""
+    copied: dict[str, Any] = json.loads(json.dumps(raw))
+    return copied

@@ -140,9 +140,13 @@ class MondayClient:
         return info
 
     # ---------------------------------------------------------------- writes
-    def create_group(self, board_id: int, name: str) -> str:
-        """Create a group at the bottom of the board and return its (opaque, string) id."""
-        return str(self._single(ops.create_group_document(board_id, name), "create_group")["id"])
+    def create_group(self, board_id: int, name: str, *, idempotency_key: str | None = None) -> str:
+        """Create a group at the bottom of the board and return its (opaque, string) id.
+
+        Pass an ``idempotency_key`` so a retry after a timeout-after-apply cannot create it twice.
+        """
+        doc = ops.create_group_document(board_id, name)
+        return str(self._single(doc, "create_group", idempotency_key=idempotency_key)["id"])
 
     def delete_group(self, board_id: int, group_id: str) -> None:
         """Delete a group and every item in it."""
@@ -272,8 +276,8 @@ class MondayClient:
                 self.stats.retries += 1
                 self._sleep(decision.delay)
 
-    def _single(self, doc: ops.Document, operation: str) -> dict[str, Any]:
-        result = self._send(doc, operation)
+    def _single(self, doc: ops.Document, operation: str, *, idempotency_key: str | None = None) -> dict[str, Any]:
+        result = self._send(doc, operation, idempotency_key=idempotency_key)
         self.stats.mutations += 1
         err = result.alias_errors.get("i0")
         if err is not None:

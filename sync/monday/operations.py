@@ -67,7 +67,7 @@ query GetBoards($ids: [ID!], $limit: Int) {
 ITEMS_PAGE = (
     """
 query ItemsPage($board: ID!, $limit: Int!) {
-  boards(ids: [$board]) { items_page(limit: $limit) { cursor items { ...ItemFields } } }
+  boards(ids: [$board], limit: 1) { items_page(limit: $limit) { cursor items { ...ItemFields } } }
 }
 """
     + ITEM_FIELDS

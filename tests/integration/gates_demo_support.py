@@ -1,14 +1,13 @@
-"""Build a demo work folder for gate tests, on SQLite or on ``$ORDERSYNC_TEST_DATABASE_URL`` (PostgreSQL).
+"""Build a demo work folder for gate tests, on SQLite or on the ``database_url`` fixture's PostgreSQL.
 
-With the variable set, the development environment's tables are recreated in that
-database from the demo's SQLite rows and the demo config is pointed at it (password via
-``password_env``, since the config refuses passwords in URLs). Tests sharing one server
-must not run in parallel.
+When ``$ORDERSYNC_TEST_DATABASE_URL`` is set, the ``database_url`` fixture (tests/conftest.py)
+hands each test a fresh PostgreSQL database; the development environment's tables are
+created there from the demo's SQLite rows and the demo config is pointed at it (password
+via ``password_env``, since the config refuses passwords in URLs).
 """
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
@@ -18,24 +17,26 @@ import tomlkit
 from sync.db import build_tables, create_schema, make_engine
 from sync.demo import init_demo
 
-DB_URL_VAR = "ORDERSYNC_TEST_DATABASE_URL"
 PASSWORD_VAR = "ORDERSYNC_TEST_DB_PASSWORD"
 
 
-def build_demo(directory: Path, monkeypatch: pytest.MonkeyPatch, *, with_bad_rows: bool = False) -> Path:
-    """Create the demo and return its config path; development runs on the test server when one is given."""
+def build_demo(
+    directory: Path, monkeypatch: pytest.MonkeyPatch, database_url: str, *, with_bad_rows: bool = False
+) -> Path:
+    """Create the demo; return its config path. Development moves to ``database_url`` unless SQLite."""
     result = init_demo(directory, orders=300, with_bad_rows=with_bad_rows)
-    server = os.environ.get(DB_URL_VAR)
-    if server:
-        _copy_to_server(result.databases["development"], sa.make_url(server), result.config_path, monkeypatch)
+    url = sa.make_url(database_url)
+    if url.get_backend_name() != "sqlite":
+        _copy_to_server(result.databases["development"], url, result.config_path, monkeypatch)
     return result.config_path
 
 
-def _copy_to_server(sqlite_path: Path, url: sa.URL, config_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def _copy_to_server(
+    sqlite_path: Path, url: sa.URL, config_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     tables = build_tables()
     source, target = make_engine(f"sqlite:///{sqlite_path}"), make_engine(url)
     try:
-        tables.metadata.drop_all(target)
         create_schema(target, tables)
         with source.connect() as read, target.begin() as write:
             rows = [dict(r._mapping) for r in read.execute(sa.select(tables.staging))]

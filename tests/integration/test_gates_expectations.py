@@ -8,13 +8,17 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from gates_demo_support import build_demo
 
 from sync.config import load_config
 from sync.db import make_engine
 from validation.expectations_derive import BATCH_MARKER, unexpected_rows_sql
-from validation.gates import GateContext, GateResult, GateStatus, run_gates
 from validation.expectations_gate import ExpectationsGate
+from validation.gates import GateContext, GateResult, GateStatus, run_gates
+
+try:  # tests/ as a package (rootdir on sys.path) or as plain folders (this folder on sys.path)
+    from tests.integration.gates_demo_support import build_demo
+except ModuleNotFoundError:
+    from gates_demo_support import build_demo  # type: ignore[no-redef]
 
 
 def _run(config_path: Path, tmp_path: Path) -> GateResult:
@@ -22,22 +26,35 @@ def _run(config_path: Path, tmp_path: Path) -> GateResult:
     return run_gates(ctx, [ExpectationsGate()]).results[0]
 
 
-def test_clean_demo_passes_with_counts_and_evidence(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_clean_demo_passes_with_counts_and_evidence(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, database_url: str
+) -> None:
     """The clean demo meets every expectation; counts and all evidence files are written."""
-    result = _run(build_demo(tmp_path / "demo", monkeypatch), tmp_path)
+    result = _run(build_demo(tmp_path / "demo", monkeypatch, database_url), tmp_path)
     assert result.status is GateStatus.PASSED, result.summary
-    assert result.metrics["total_rows"] == 300 and result.metrics["new_records"] == 300
+    assert result.metrics["total_rows"] == 300
+    assert result.metrics["new_records"] == 300
     assert result.metrics["cancelled_records"] > 0
     assert result.metrics["checked"] > 30
-    assert {p.name for p in result.evidence} == {"results.html", "results.json", "failures.csv", "source_counts.json"}
+    assert {p.name for p in result.evidence} == {
+        "results.html",
+        "results.json",
+        "failures.csv",
+        "source_counts.json",
+    }
 
 
-def test_bad_rows_fail_naming_order_and_column(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_bad_rows_fail_naming_order_and_column(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, database_url: str
+) -> None:
     """Bad rows fail the gate; evidence names the order number, the column and the value."""
-    result = _run(build_demo(tmp_path / "demo", monkeypatch, with_bad_rows=True), tmp_path)
+    result = _run(build_demo(tmp_path / "demo", monkeypatch, database_url, with_bad_rows=True), tmp_path)
     assert result.status is GateStatus.FAILED
-    assert "DESIGN FEE" in result.summary and "'TBC'" in result.summary and "GRE-900000" in result.summary
-    assert "CUSTOMER NAME" in result.summary and "UNLISTED CUSTOMER" in result.summary
+    assert "DESIGN FEE" in result.summary
+    assert "'TBC'" in result.summary
+    assert "GRE-900000" in result.summary
+    assert "CUSTOMER NAME" in result.summary
+    assert "UNLISTED CUSTOMER" in result.summary
     folder = tmp_path / "run" / "data-expectations"
     with (folder / "failures.csv").open(encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
@@ -47,12 +64,16 @@ def test_bad_rows_fail_naming_order_and_column(tmp_path: Path, monkeypatch: pyte
     assert ("AAG ORDER NUMBER", "GRE-800000") in by_column  # duplicated business key
     assert any(r["column"].startswith("item name") and r["order_number"].startswith("LNG-") for r in rows)
     page = (folder / "results.html").read_text(encoding="utf-8")
-    assert "GRE-900000" in page and "TBC" in page and "FAIL" in page
+    assert "GRE-900000" in page
+    assert "TBC" in page
+    assert "FAIL" in page
 
 
-def test_gx_quotes_awkward_column_names(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_gx_quotes_awkward_column_names(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, database_url: str
+) -> None:
     """Columns with spaces, slashes and apostrophes validate as SQL (the regex rule runs, no exception)."""
-    result = _run(build_demo(tmp_path / "demo", monkeypatch), tmp_path)
+    result = _run(build_demo(tmp_path / "demo", monkeypatch, database_url), tmp_path)
     raw = json.loads((tmp_path / "run" / "data-expectations" / "results.json").read_text(encoding="utf-8"))
     columns = {r["expectation_config"]["kwargs"].get("column"): r for r in raw["staging"]["results"]}
     assert not any(r["exception_info"].get("raised_exception") for r in raw["staging"]["results"])
@@ -65,12 +86,19 @@ def test_unexpected_rows_sql_quotes_identifiers_for_the_dialect(tmp_path: Path) 
     engine = make_engine(f"sqlite:///{tmp_path / 'q.db'}")
     awkward = "CUSTOMER'S COLOUR CODE (CUSTOM FIELD) CUSTOMER PROVIDES THIS"
     with engine.begin() as conn:
-        conn.execute(sa.text(f'CREATE TABLE t ("{awkward.replace(chr(34), "")}" TEXT, "RANGE / COLLECTION" TEXT)'))
+        conn.execute(
+            sa.text(f'CREATE TABLE t ("{awkward.replace(chr(34), "")}" TEXT, "RANGE / COLLECTION" TEXT)')
+        )
         conn.execute(sa.text("INSERT INTO t VALUES ('O''NEILL', 'CORE')"))
-    query = sa.select(sa.column(awkward), sa.column("RANGE / COLLECTION")).select_from(
-        sa.table(BATCH_MARKER)).where(sa.column("RANGE / COLLECTION") == "CORE")
+    query = (
+        sa.select(sa.column(awkward), sa.column("RANGE / COLLECTION"))
+        .select_from(sa.table(BATCH_MARKER))
+        .where(sa.column("RANGE / COLLECTION") == "CORE")
+    )
     sql = unexpected_rows_sql(query, engine.dialect)
-    assert "{batch}" in sql and f'"{awkward}"' in sql and '"RANGE / COLLECTION"' in sql
+    assert "{batch}" in sql
+    assert f'"{awkward}"' in sql
+    assert '"RANGE / COLLECTION"' in sql
     with engine.connect() as conn:
         assert conn.execute(sa.text(sql.format(batch="t"))).all() == [("O'NEILL", "CORE")]
     engine.dispose()

@@ -20,11 +20,29 @@ def _run(tmp_path: Path) -> GateRun:
     evidence.write_text("# ok\n", encoding="utf-8")
     now = datetime(2025, 7, 26, 10, 15, 1, tzinfo=UTC)
     results = [
-        GateResult("schema-readiness", "production", GateStatus.PASSED, "all 5 checks passed",
-                   {"checked": 5}, [evidence], now, 0.2),
-        GateResult("data-expectations", "production", GateStatus.FAILED, "DESIGN FEE 'TBC' <script>",
-                   {"checked": 9, "failed": 1}, [], now, 1.5),
-        GateResult("volume-feasibility", "production", GateStatus.ERROR, "gate raised KeyError", {}, [], now, 0.0),
+        GateResult(
+            "schema-readiness",
+            "production",
+            GateStatus.PASSED,
+            "all 5 checks passed",
+            {"checked": 5},
+            [evidence],
+            now,
+            0.2,
+        ),
+        GateResult(
+            "data-expectations",
+            "production",
+            GateStatus.FAILED,
+            "DESIGN FEE 'TBC' <script>",
+            {"checked": 9, "failed": 1},
+            [],
+            now,
+            1.5,
+        ),
+        GateResult(
+            "volume-feasibility", "production", GateStatus.ERROR, "gate raised KeyError", {}, [], now, 0.0
+        ),
     ]
     return GateRun("production", tmp_path / "ordersync.toml", run_dir, now, now, results)
 
@@ -35,7 +53,8 @@ def test_run_dir_is_timestamped_per_environment_and_never_reused(tmp_path: Path)
     first = new_run_dir(tmp_path, "production", when)
     second = new_run_dir(tmp_path, "production", when)
     assert first.name == "20250726T101500Z-production"
-    assert second != first and second.is_dir()
+    assert second != first
+    assert second.is_dir()
 
 
 def test_reports_are_written_with_every_gate(tmp_path: Path) -> None:
@@ -48,7 +67,8 @@ def test_reports_are_written_with_every_gate(tmp_path: Path) -> None:
     assert data["counts"] == {"passed": 1, "failed": 1, "error": 1}
     assert data["gates"][0]["evidence"] == ["schema-readiness/schema.md"]
     md = (run.report_dir / "gates.md").read_text(encoding="utf-8")
-    assert "data-expectations" in md and "NOT PASSED" in md
+    assert "data-expectations" in md
+    assert "NOT PASSED" in md
 
 
 def test_html_is_self_contained_escaped_and_links_evidence(tmp_path: Path) -> None:
@@ -60,8 +80,12 @@ def test_html_is_self_contained_escaped_and_links_evidence(tmp_path: Path) -> No
     assert not re.search(r"<link|<script|src=|https?://", page)
     assert "&lt;script&gt;" in page
     assert "href='schema-readiness/schema.md'" in page
-    assert "#d4edda" in page and "#f8d7da" in page and "#fff3cd" in page
-    assert "production" in page and "ordersync.toml" in page and "Sign-off" in page
+    assert "#d4edda" in page
+    assert "#f8d7da" in page
+    assert "#fff3cd" in page
+    assert "production" in page
+    assert "ordersync.toml" in page
+    assert "Sign-off" in page
 
 
 def test_terminal_summary_names_each_gate(tmp_path: Path) -> None:
@@ -69,5 +93,6 @@ def test_terminal_summary_names_each_gate(tmp_path: Path) -> None:
     console = Console(record=True, width=200)
     print_summary(_run(tmp_path), console)
     text = console.export_text()
-    assert "schema-readiness" in text and "volume-feasibility" in text
+    assert "schema-readiness" in text
+    assert "volume-feasibility" in text
     assert "NOT READY" in text

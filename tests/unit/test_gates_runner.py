@@ -40,7 +40,9 @@ def _passing(name: str, checked: int = 3, write: bool = True) -> FakeGate:
             path = ctx.evidence_dir(name) / "evidence.txt"
             path.write_text("checked things\n", encoding="utf-8")
             evidence.append(path)
-        return gate_result(ctx, name, passed=True, summary="ok", metrics={"checked": checked}, evidence=evidence)
+        return gate_result(
+            ctx, name, passed=True, summary="ok", metrics={"checked": checked}, evidence=evidence
+        )
 
     return FakeGate(name, body)
 
@@ -78,9 +80,16 @@ def test_pass_without_evidence_is_failed(ctx: GateContext) -> None:
 
 def test_evidence_listed_but_missing_on_disk_is_failed(ctx: GateContext) -> None:
     """Evidence paths that do not exist do not count as evidence."""
+
     def body(c: GateContext) -> GateResult:
-        return gate_result(c, "liar", passed=True, summary="ok", metrics={"checked": 1},
-                           evidence=[c.report_dir / "nowhere.json"])
+        return gate_result(
+            c,
+            "liar",
+            passed=True,
+            summary="ok",
+            metrics={"checked": 1},
+            evidence=[c.report_dir / "nowhere.json"],
+        )
 
     assert run_gates(ctx, [FakeGate("liar", body)]).results[0].status is GateStatus.FAILED
 
