@@ -24,7 +24,8 @@ from sync.commands.common import AppContext, run_guarded
 __all__ = ["cli", "main"]
 
 COMMAND_MODULES = (
-    "config_cmd", "db_cmd", "demo_cmd", "emulator_cmd", "sync_cmd", "gates_cmd", "cutover_cmd", "report_cmd",
+    "config_cmd", "db_cmd", "demo_cmd", "emulator_cmd", "sync_cmd", "verify_cmd", "gates_cmd", "cassettes_cmd",
+    "loadtest_cmd", "cutover_cmd", "report_cmd",
 )
 
 

@@ -163,7 +163,7 @@ class DatabaseConfig(_Strict):
                 port=self.port, database=self.name, query=self.query,
             )
         if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
-            path = Path(url.database)  # type: ignore[arg-type]
+            path = Path(url.database)
             if not path.is_absolute():
                 url = url.set(database=str((base_dir / path).resolve()))
         return url

@@ -101,7 +101,7 @@ BUSINESS_COLUMNS_AFTER_SIZES: tuple[tuple[str, sa.types.TypeEngine[Any]], ...] =
 )
 
 #: DATETIME on SQL Server rounds to 3.33 ms; DATETIME2 keeps what change detection compares.
-_PRECISE_TIMESTAMP = sa.DateTime().with_variant(mssql.DATETIME2(), "mssql")
+_PRECISE_TIMESTAMP = sa.DateTime().with_variant(mssql.DATETIME2(), "mssql")  # type: ignore[no-untyped-call]
 
 LEDGER_TABLE_NAMES = (
     "ordersync_runs", "ordersync_operations", "ordersync_groups", "ordersync_cutovers", "ordersync_snapshots",
@@ -166,7 +166,7 @@ def _order_table(metadata: sa.MetaData, name: str, sizes: Sequence[str], *, is_t
     columns += [sa.Column(size, sa.Integer()) for size in sizes]
     columns += [sa.Column(n, t) for n, t in BUSINESS_COLUMNS_AFTER_SIZES]
     columns += _sync_columns()
-    extra: list[sa.SchemaItem] = []
+    extra: list[sa.schema.SchemaItem] = []
     key = "fact" if is_target else "stg"
     extra += _vocabulary_checks(key, nullable_state=not is_target)
     if is_target:

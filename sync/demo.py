@@ -192,14 +192,14 @@ def _demo_config(directory: Path, databases: dict[str, Path]) -> Path:
     doc["active_environment"] = "development"
     envs = doc["environments"]
     for name, db_path in databases.items():
-        env = envs[name]  # type: ignore[index]
+        env = envs[name]
         database = tomlkit.table()
         database.add(tomlkit.comment("Embedded default: a SQLite file next to this config."))
         database["url"] = f"sqlite:///{db_path.name}"
-        env["database"] = database  # type: ignore[index]
-        monday = env["monday"]  # type: ignore[index]
-        monday["transport"] = "emulator"  # type: ignore[index]
-        monday["emulator_state"] = "monday-emulator.json"  # type: ignore[index]
+        env["database"] = database
+        monday = env["monday"]
+        monday["transport"] = "emulator"
+        monday["emulator_state"] = "monday-emulator.json"
     path = directory / "ordersync.toml"
     path.write_text(tomlkit.dumps(doc), encoding="utf-8")
     return path

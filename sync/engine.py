@@ -155,7 +155,7 @@ class _Run:
 
     def _header_chunks(self, conn: Connection) -> Iterator[list[dict[str, Any]]]:
         t = self.tables.target
-        where = [t.c.sync_state.in_(self.options.states)]
+        where: list[sa.ColumnElement[bool]] = [t.c.sync_state.in_(self.options.states)]
         if self.options.customer:
             where.append(t.c["CUSTOMER NAME"] == self.options.customer)
         if self.options.record_uuids is not None:
@@ -351,7 +351,9 @@ class _Run:
         if unknown:
             self._adopt_by_order_number(unknown, [])
         self.counters.items_attempted += len(batch)
-        synced, errors, settled = [], [], []
+        synced: list[dict[str, Any]] = []
+        errors: list[tuple[str, str]] = []
+        settled: list[tuple[int, str, str | None, str | None]] = []
         for op, op_id in zip(batch, op_ids, strict=True):
             outcome = outcomes.get(op.record_uuid)
             if outcome is None:
@@ -392,7 +394,9 @@ class _Run:
         outcomes = self._call(lambda: self.client.update_items(board, updates, create_labels=create_labels,
                                                                idempotency_key=key), [op.record_uuid for op in batch])
         self.counters.items_attempted += len(batch)
-        synced, errors, settled = [], [], []
+        synced: list[dict[str, Any]] = []
+        errors: list[tuple[str, str]] = []
+        settled: list[tuple[int, str, str | None, str | None]] = []
         for op, op_id in zip(batch, op_ids, strict=True):
             outcome = outcomes.get(op.record_uuid)
             if outcome is None:
@@ -515,7 +519,10 @@ class _Run:
         self, batch: Sequence[SubitemOp], op_ids: Sequence[int], outcomes: Mapping[str, Outcome], action: str,
         create_labels: bool,
     ) -> None:
-        synced, errors, settled, removed = [], [], [], []
+        synced: list[tuple[str, int, int]] = []
+        errors: list[tuple[str, str]] = []
+        settled: list[tuple[int, str, str | None, str | None]] = []
+        removed: list[str] = []
         with self._lock:
             self.counters.subitems_attempted += len(batch)
         for op, op_id in zip(batch, op_ids, strict=True):

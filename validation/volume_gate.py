@@ -144,7 +144,7 @@ class VolumeGate:
 
 
 def count_pending(config: Config, env_name: str, engine: Engine) -> PendingWork:
-    """Orders not SYNCED-and-unchanged in target, their size lines with qty > 0, and groups not yet created."""
+    """Orders not SYNCED-and-unchanged in target, their size lines with qty > 0, groups not yet created."""
     env = config.environment(env_name)
     sizes = discover_sizes(
         engine, env.source_table, config.sizes.start_after, config.sizes.end_before, config.sizes.max_sizes

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 import sqlalchemy as sa
 from sqlalchemy.dialects import mssql, postgresql, sqlite
+from sqlalchemy.engine import Dialect
 from sqlalchemy.schema import CreateIndex, CreateTable
 
 from sync.commands.common import AppContext, env_option
@@ -12,7 +13,11 @@ from sync.db import build_tables, create_schema, make_engine
 
 __all__ = ["register"]
 
-DIALECTS = {"mssql": mssql.dialect(), "postgresql": postgresql.dialect(), "sqlite": sqlite.dialect()}
+DIALECTS: dict[str, Dialect] = {
+    "mssql": mssql.dialect(),  # type: ignore[no-untyped-call]
+    "postgresql": postgresql.dialect(),  # type: ignore[no-untyped-call]
+    "sqlite": sqlite.dialect(),
+}
 
 
 @click.group("db")

@@ -276,7 +276,9 @@ class MondayClient:
                 self.stats.retries += 1
                 self._sleep(decision.delay)
 
-    def _single(self, doc: ops.Document, operation: str, *, idempotency_key: str | None = None) -> dict[str, Any]:
+    def _single(
+        self, doc: ops.Document, operation: str, *, idempotency_key: str | None = None
+    ) -> dict[str, Any]:
         result = self._send(doc, operation, idempotency_key=idempotency_key)
         self.stats.mutations += 1
         err = result.alias_errors.get("i0")

@@ -119,16 +119,15 @@ def test_deleted_or_archived_item_is_missing(synced: Synced, archive: bool, reas
 def test_extra_item_is_orphan(synced: Synced) -> None:
     """An item created on the board for an order the database does not know is an orphan."""
     values = {synced.column("AAG ORDER NUMBER"): "ZZZ-999999"}
-    [made] = synced.client.create_items(
-        synced.board_id, [NewItem("x", "Stray order", None, values)], create_labels=False, idempotency_key="stray"
-    )
+    stray = NewItem("x", "Stray order", None, values)
+    [made] = synced.client.create_items(synced.board_id, [stray], create_labels=False, idempotency_key="x")
     [orphan] = only(synced.verify(), "orphans")
     assert (orphan.item_id, orphan.order_number) == (made.item_id, "ZZZ-999999")
     assert "no target row" in orphan.reason
 
 
 def test_second_item_with_same_order_is_duplicate(synced: Synced) -> None:
-    """A second item carrying an existing order number is a duplicate (not an orphan), naming the linked one."""
+    """A second item with an existing order number is a duplicate (not an orphan), naming the linked one."""
     row = synced.row(5)
     values = {synced.column("AAG ORDER NUMBER"): row["AAG ORDER NUMBER"]}
     [made] = synced.client.create_items(
@@ -151,7 +150,9 @@ def test_second_item_with_same_order_is_duplicate(synced: Synced) -> None:
     ],
     ids=["text", "numbers", "date", "long_text", "dropdown"],
 )
-def test_changed_value_is_value_mismatch(synced: Synced, db_column: str, board_value: object, shown: str) -> None:
+def test_changed_value_is_value_mismatch(
+    synced: Synced, db_column: str, board_value: object, shown: str
+) -> None:
     """A value changed on the board is a value mismatch naming the order, the column, expected and actual."""
     row = synced.row(7)
     if db_column == "ORDER TYPE" and row["ORDER TYPE"] == "PRE-BOOK":
@@ -166,7 +167,8 @@ def test_changed_value_is_value_mismatch(synced: Synced, db_column: str, board_v
     assert (mismatch.order_number, mismatch.item_id) == (row["AAG ORDER NUMBER"], row["monday_item_id"])
     assert (mismatch.column, mismatch.db_column) == (column, db_column)
     assert mismatch.actual == shown
-    assert mismatch.expected is not None and mismatch.expected != shown
+    assert mismatch.expected is not None
+    assert mismatch.expected != shown
 
 
 def test_numbers_compare_by_value(synced: Synced) -> None:
@@ -234,7 +236,7 @@ def test_pending_rows_are_not_synced_not_mismatches(synced: Synced) -> None:
 
 
 def test_cli_exit_codes_and_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    """`ordersync verify` over the demo's persistent emulator: exit 0 and JSON when clean, 1 after tampering."""
+    """`ordersync verify` on the demo's persistent emulator: exit 0 and JSON when clean, 1 after tampering."""
     demo = init_demo(tmp_path, orders=12)
     config = load_config(demo.config_path)
     assert run_sync(config, ENV).status == "SUCCEEDED"
@@ -263,4 +265,5 @@ def test_cli_exit_codes_and_json(tmp_path: Path, capsys: pytest.CaptureFixture[s
     assert json.loads(out)["counts"]["missing"] == 1
     code, out = invoke()
     assert code == 1
-    assert "Missing items" in out and "mismatches found" in out
+    assert "Missing items" in out
+    assert "mismatches found" in out

@@ -110,9 +110,11 @@ def test_iter_items_fills_subitem_ids() -> None:
 def test_get_items_against_emulator_sees_deleted_items() -> None:
     """Through the emulator: a deleted item is still returned by id, with state 'deleted' and its subitems."""
     emulator, _clock = make_emulator()
-    http = build_http_client(api_url="https://api.monday.com/v2", token=None, transport=EmulatorTransport(emulator))
+    transport = EmulatorTransport(emulator)
+    http = build_http_client(api_url="https://api.monday.com/v2", token=None, transport=transport)
     client = MondayClient(http, retry=RetryPolicy(), pacer=None, sleep=lambda s: None)
-    [made] = client.create_items(DEV_BOARD, [NewItem("a", "Order A", None, {})], create_labels=False, idempotency_key="k")
+    new = [NewItem("a", "Order A", None, {})]
+    [made] = client.create_items(DEV_BOARD, new, create_labels=False, idempotency_key="k")
     assert made.item_id is not None
     subs = client.create_subitems(
         [NewSubitem("s1", made.item_id, "Size S", {}), NewSubitem("s2", made.item_id, "Size M", {})],
