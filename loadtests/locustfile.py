@@ -33,13 +33,14 @@ from locust.env import Environment
 from locust.exception import StopUser
 from locust.runners import MasterRunner
 
-from sync.config import Config, load_config
+from sync.config import load_config
 from sync.connect import EMULATOR_TOKEN, build_client
 from sync.db import build_tables, create_schema, make_engine
 from sync.demo import generate_orders, insert_orders, shipped_config_path
 from sync.engine import SyncOptions, run_with
 from sync.states import SyncState
 from validation.loadtest import (
+    ENV_NAME,
     OUT_ENV,
     PROFILE_ENV,
     RESULT_FILE,
@@ -51,9 +52,9 @@ from validation.loadtest import (
     exit_code,
     load_profile,
     reconcile,
+    user_config,
 )
 
-ENV_NAME = "development"
 WRITES = {"CreateItems": "create_item", "CreateSubitems": "create_subitem", "ChangeColumnValues": "change_column_values",
           "DeleteItems": "delete_item", "ArchiveItems": "archive_item", "CreateGroup": "create_group",
           "DeleteGroup": "delete_group"}
@@ -167,7 +168,7 @@ class SyncUser(User):
         self.subitem_board_id = int(answer.json()["subitem_board_id"])
         self.folder = Path(tempfile.mkdtemp(prefix=f"ordersync-load-u{self.number}-"))
         self.db_url = f"sqlite:///{self.folder / 'orders.db'}"
-        self.config = _user_config(base, self.db_url, self.board_id, self.subitem_board_id)
+        self.config = user_config(base, PROFILE, URL, self.db_url, self.board_id, self.subitem_board_id)
         self.tables = build_tables()
         self.db = make_engine(self.db_url)
         create_schema(self.db, self.tables)
@@ -220,22 +221,6 @@ class SyncUser(User):
         subitems = {str(u): (int(i) if i is not None and s == synced else None)
                     for u, i, s, q in subs if i is not None or (q or 0) > 0}
         return items, subitems
-
-
-def _user_config(base: Config, db_url: str, board_id: int, subitem_board_id: int) -> Config:
-    """The shipped config with this user's database, boards, the emulator's URL and the profile's tuning."""
-    raw = base.model_dump()
-    env = raw["environments"][ENV_NAME]
-    env["database"] = {"url": db_url}
-    env["monday"].update(api_url=f"{URL}/v2", transport="http", board_id=board_id, subitem_board_id=subitem_board_id)
-    raw["sync"].update(
-        batch_size=PROFILE.batch_size,
-        complexity_budget_per_minute=PROFILE.user_share(PROFILE.complexity_budget_per_minute),
-        requests_per_minute=PROFILE.user_share(PROFILE.rate_limit_per_minute),
-    )
-    raw["environments"] = {ENV_NAME: env}
-    raw["active_environment"] = ENV_NAME
-    return Config.model_validate(raw)
 
 
 # ------------------------------------------------------------------------------------------- listeners

@@ -33,10 +33,12 @@ from typing import Any
 
 import psutil
 
+from sync.config import Config
 from validation.gates import GateContext, GateResult, gate_result
 
 __all__ = [
     "COST_PER_RECORD",
+    "ENV_NAME",
     "LOCUSTFILE",
     "PROFILES_PATH",
     "LoadGate",
@@ -51,6 +53,7 @@ __all__ = [
     "load_profile",
     "reconcile",
     "run_load_test",
+    "user_config",
 ]
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -62,6 +65,7 @@ PROFILE_ENV = "ORDERSYNC_LOAD_PROFILE"  # the profile as JSON
 URL_ENV = "ORDERSYNC_LOAD_URL"  # the emulator's base URL, e.g. http://127.0.0.1:8123
 OUT_ENV = "ORDERSYNC_LOAD_OUT"  # where the locustfile writes locust_result.json
 RESULT_FILE = "locust_result.json"
+ENV_NAME = "development"  # the shipped config's environment whose boards are cloned for every user
 
 
 # ---------------------------------------------------------------------------------------------- profiles
@@ -136,6 +140,25 @@ def load_profile(name: str, path: Path = PROFILES_PATH) -> LoadProfile:
     if name not in raw:
         raise ValueError(f"no load profile {name!r} in {path} (known: {', '.join(sorted(raw))})")
     return LoadProfile.from_mapping(name, raw[name])
+
+
+def user_config(
+    base: Config, profile: LoadProfile, url: str, db_url: str, board_id: int, subitem_board_id: int
+) -> Config:
+    """``base`` with one user's database and cloned boards, the emulator's URL and the profile's tuning."""
+    raw = base.model_dump()
+    env = raw["environments"][ENV_NAME]
+    env["database"] = {"url": db_url}
+    env["monday"].update(api_url=f"{url.rstrip('/')}/v2", transport="http", board_id=board_id,
+                         subitem_board_id=subitem_board_id, emulator_state=None)
+    raw["sync"].update(
+        batch_size=profile.batch_size,
+        complexity_budget_per_minute=profile.user_share(profile.complexity_budget_per_minute),
+        requests_per_minute=profile.user_share(profile.rate_limit_per_minute),
+    )
+    raw["environments"] = {ENV_NAME: env}
+    raw["active_environment"] = ENV_NAME
+    return Config.model_validate(raw)
 
 
 # ---------------------------------------------------------------------------------------------- verdicts
@@ -386,13 +409,13 @@ def run_load_test(
         seed=profile.seed,
     )
     server = serve("127.0.0.1", 0, emulator)
-    url = "http://127.0.0.1:{}".format(server.server_address[1])
+    url = f"http://127.0.0.1:{server.server_address[1]}"
     try:
         env = {**os.environ, PROFILE_ENV: profile.to_json(), URL_ENV: url, OUT_ENV: str(report_dir)}
         (report_dir / RESULT_FILE).unlink(missing_ok=True)
         log = (report_dir / "locust.log").open("w", encoding="utf-8")
         with log:
-            proc = subprocess.Popen(_locust_command(profile, report_dir), cwd=ROOT, env=env,  # noqa: S603
+            proc = subprocess.Popen(_locust_command(profile, report_dir), cwd=ROOT, env=env,
                                     stdout=log, stderr=subprocess.STDOUT)
             sampler = _RssSampler(proc.pid)
             sampler.start()

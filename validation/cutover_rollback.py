@@ -1,0 +1,232 @@
+"""Undo a cutover: config back byte for byte, canary runs off the board, probe group gone, DB state restored.
+
+The seed's rollback procedure in its order: switch back first (so nothing else writes to
+the target), then clean the board, then restore the sync state. Every part is idempotent
+and checks before it acts, so a second call finds nothing to do and says so. What cannot
+be undone safely is never forced; it is listed in ``remaining`` with the exact next step:
+
+* the config file was edited after the promotion -> not overwritten;
+* a newer cutover was promoted and not reverted -> nothing touched;
+* a non-canary run wrote to the target after the promotion -> board and DB left alone.
+
+    outcome = rollback_cutover(Path("ordersync.toml"))          # the last cutover
+    sys.exit(0 if outcome.complete else 1)
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from sync.config import Config, load_config
+from sync.connect import open_client, open_db
+from sync.db import Tables
+from sync.errors import ConfigError, OrdersyncError
+from sync.monitoring import send_alert
+from sync.rollback import rollback_run
+from validation.promote import (
+    Promotion,
+    backup_path,
+    last_promotion,
+    read_cutover,
+    read_promotion_log,
+    record_cutover,
+    revert_promotion,
+    sha256_of,
+)
+from validation.snapshot import restore_snapshot
+
+__all__ = ["RollbackOutcome", "rollback_cutover", "runs_between"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class RollbackOutcome:
+    """What undoing a cutover did; ``remaining`` names anything a person still has to do."""
+
+    cutover_id: str
+    to_env: str | None = None
+    promoted: bool = True
+    config: str = "not touched"
+    runs: dict[str, dict[str, Any]] = field(default_factory=dict)
+    probe_group: str = "none"
+    database: dict[str, Any] = field(default_factory=dict)
+    remaining: list[str] = field(default_factory=list)
+
+    @property
+    def complete(self) -> bool:
+        """True when nothing is left to undo by hand."""
+        return not self.remaining
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return {**self.__dict__, "complete": self.complete}
+
+
+def runs_between(engine: Engine, tables: Tables, env_name: str, start: datetime, end: datetime | None) -> list[dict[str, Any]]:
+    """Ledger runs of ``env_name`` started in ``[start, end)`` (naive UTC), oldest first."""
+    runs = tables.runs
+    where = [runs.c.environment == env_name, runs.c.started_at >= start]
+    if end is not None:
+        where.append(runs.c.started_at < end)
+    with engine.connect() as conn:
+        return [dict(r) for r in conn.execute(sa.select(
+            runs.c.run_id, runs.c.kind, runs.c.status, runs.c.started_at, runs.c.rolls_back
+        ).where(*where).order_by(runs.c.started_at, runs.c.run_id)).mappings()]
+
+
+def rollback_cutover(config_path: Path, cutover_id: str | None = None, *, who: str | None = None,
+                     reason: str | None = None) -> RollbackOutcome:
+    """Undo ``cutover_id`` (``None`` or ``"last"``: the newest promotion in the log)."""
+    wanted = None if cutover_id in (None, "last") else cutover_id
+    promotion = last_promotion(config_path, wanted)
+    if promotion is None:
+        if wanted is None:
+            raise OrdersyncError(f"no promotion recorded next to {config_path}; nothing to roll back")
+        return RollbackOutcome(wanted, promoted=False, config="never promoted; nothing to undo")
+    outcome = RollbackOutcome(promotion.cutover_id, promotion.to_env)
+    newer = _unreverted_newer(config_path, promotion)
+    if newer:
+        outcome.remaining.append(f"cutover {newer} was promoted after this one and is still in force; "
+                                 f"roll it back first (ordersync rollback --cutover {newer})")
+        return _done(config_path, outcome, who, reason)
+    config = _revert_config(config_path, promotion, outcome, who)
+    if config is None:
+        return _done(config_path, outcome, who, reason)
+    engine, tables = open_db(config, promotion.to_env)
+    try:
+        _undo_target(config, engine, tables, promotion, outcome)
+    finally:
+        engine.dispose()
+    return _done(config_path, outcome, who, reason, config=config)
+
+
+def _revert_config(config_path: Path, promotion: Promotion, outcome: RollbackOutcome, who: str | None) -> Config | None:
+    """Step 1: the previous file back, unless someone edited the promoted one since."""
+    backup = backup_path(config_path, promotion.cutover_id)
+    current = config_path.read_bytes() if config_path.exists() else b""
+    if not backup.exists():
+        outcome.remaining.append(f"backup {backup} is missing; set active_environment back to "
+                                 f"{promotion.from_env!r} by hand")
+    elif current == backup.read_bytes():
+        outcome.config = "already the pre-cutover file"
+    elif sha256_of(current) == promotion.sha256_after:
+        revert_promotion(config_path, promotion.cutover_id, who=who)
+        outcome.config = f"reverted to {backup.name} (active_environment = {promotion.from_env!r})"
+    else:
+        outcome.remaining.append(f"{config_path} was edited after the promotion; not overwritten. Compare it with "
+                                 f"{backup} and set active_environment = {promotion.from_env!r} by hand")
+    try:
+        return load_config(config_path)
+    except ConfigError as exc:
+        outcome.remaining.append(f"the config does not load ({exc}); board and database were not touched")
+        return None
+
+
+def _undo_target(config: Config, engine: Engine, tables: Tables, promotion: Promotion, outcome: RollbackOutcome) -> None:
+    """Steps 2-4 on the target environment: canary runs, probe group, database snapshot."""
+    env_name, cutover_id = promotion.to_env, promotion.cutover_id
+    record = read_cutover(config, env_name, cutover_id) or {"details": {}}
+    details = record["details"]
+    start = datetime.fromisoformat(promotion.at).replace(tzinfo=None)
+    runs = runs_between(engine, tables, env_name, start, _next_promotion_at(config_path=config.path, after=promotion))
+    canaries = list(dict.fromkeys([*details.get("canary_run_ids", []),
+                                   *(r["run_id"] for r in runs if r["kind"] == "canary")]))
+    rolled_back = {r["rolls_back"] for r in runs if r["kind"] == "rollback"}
+    foreign = [r["run_id"] for r in runs if r["kind"] not in ("canary", "rollback")
+               and r["status"] != "ROLLED_BACK" and r["run_id"] not in rolled_back]
+    if foreign:
+        outcome.remaining += [f"run {run_id} wrote to {env_name} after the promotion; roll it back first "
+                              f"(ordersync rollback --run {run_id} --env {env_name}), then run this again"
+                              for run_id in foreign]
+        return
+    status = {r["run_id"]: r["status"] for r in runs}
+    for run_id in canaries:
+        if status.get(run_id) == "ROLLED_BACK":
+            outcome.runs[run_id] = {"already_rolled_back": True, "complete": True}
+            continue
+        report = rollback_run(config, env_name, run_id)
+        outcome.runs[run_id] = {**report.__dict__, "complete": report.complete}
+        outcome.remaining += [f"run {run_id}: {item}" for item in report.remaining]
+    _remove_probe(config, env_name, details.get("probe_group"), outcome)
+    restored = restore_snapshot(engine, tables, cutover_id)
+    outcome.database = restored.as_dict()
+    outcome.remaining += restored.remaining
+
+
+def _remove_probe(config: Config, env_name: str, probe: dict[str, Any] | None, outcome: RollbackOutcome) -> None:
+    if not probe:
+        return
+    if probe.get("deleted"):
+        outcome.probe_group = f"{probe['group_id']} was deleted by the cutover"
+        return
+    board, group_id = int(probe["board_id"]), str(probe["group_id"])
+    try:
+        with open_client(config, env_name) as client:
+            live = {g.id for b in client.get_boards([board]) for g in b.groups}
+            if group_id in live:
+                client.delete_group(board, group_id)
+                outcome.probe_group = f"deleted {group_id} from board {board}"
+            else:
+                outcome.probe_group = f"{group_id} already gone"
+    except OrdersyncError as exc:
+        outcome.remaining.append(f"probe group {group_id} on board {board}: could not delete ({exc}); delete it by hand")
+
+
+def _unreverted_newer(config_path: Path, promotion: Promotion) -> str | None:
+    entries = read_promotion_log(config_path)
+    promoted_after, reverted = [], set()
+    seen = False
+    for entry in entries:
+        if entry.get("action") == "promote" and entry.get("cutover_id") == promotion.cutover_id:
+            seen = True
+            continue
+        if seen and entry.get("action") == "promote":
+            promoted_after.append(entry["cutover_id"])
+        if entry.get("action") == "revert":
+            reverted.add(entry.get("cutover_id"))
+    pending = [c for c in promoted_after if c not in reverted]
+    return pending[-1] if pending else None
+
+
+def _next_promotion_at(*, config_path: Path, after: Promotion) -> datetime | None:
+    seen = False
+    for entry in read_promotion_log(config_path):
+        if entry.get("action") != "promote":
+            continue
+        if seen:
+            return datetime.fromisoformat(entry["at"]).replace(tzinfo=None)
+        seen = entry.get("cutover_id") == after.cutover_id
+    return None
+
+
+def _done(config_path: Path, outcome: RollbackOutcome, who: str | None, reason: str | None,
+          config: Config | None = None) -> RollbackOutcome:
+    status = "ROLLED_BACK" if outcome.complete else "ROLLBACK_INCOMPLETE"
+    text = f"cutover {outcome.cutover_id} to {outcome.to_env} rolled back" + (f" ({reason})" if reason else "")
+    if not outcome.complete:
+        text += "; STILL TO DO: " + "; ".join(outcome.remaining)
+    if config is not None and outcome.to_env:
+        try:
+            record_cutover(config, outcome.to_env, outcome.cutover_id, status=status, who=who, finished=True,
+                           details={"rollback": outcome.as_dict(), **({"reason": reason} if reason else {})})
+        except Exception as exc:  # noqa: BLE001 - the rollback itself is done; say the record is missing
+            outcome.remaining.append(f"rollback not recorded in ordersync_cutovers: {exc}")
+    alert_config = config
+    if alert_config is None:
+        try:
+            alert_config = load_config(config_path)
+        except ConfigError:
+            alert_config = None
+    if alert_config is not None:
+        send_alert(alert_config, "rollback" if outcome.complete else "rollback_incomplete", text,
+                   cutover_id=outcome.cutover_id, environment=outcome.to_env, remaining=outcome.remaining)
+    log.warning("cutover rolled back", extra={"cutover_id": outcome.cutover_id, "complete": outcome.complete})
+    return outcome
