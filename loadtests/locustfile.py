@@ -55,9 +55,15 @@ from validation.loadtest import (
     user_config,
 )
 
-WRITES = {"CreateItems": "create_item", "CreateSubitems": "create_subitem", "ChangeColumnValues": "change_column_values",
-          "DeleteItems": "delete_item", "ArchiveItems": "archive_item", "CreateGroup": "create_group",
-          "DeleteGroup": "delete_group"}
+WRITES = {
+    "CreateItems": "create_item",
+    "CreateSubitems": "create_subitem",
+    "ChangeColumnValues": "change_column_values",
+    "DeleteItems": "delete_item",
+    "ArchiveItems": "archive_item",
+    "CreateGroup": "create_group",
+    "DeleteGroup": "delete_group",
+}
 RECORD_WRITES = {"CreateItems", "CreateSubitems", "ChangeColumnValues", "DeleteItems"}
 
 
@@ -127,21 +133,35 @@ class LocustTransport(httpx.BaseTransport):
             data = payload.get("data") or {}
             applied = sum(1 for k, v in data.items() if k.startswith("i") and k[1:].isdigit() and v)
             self.environment.events.request.fire(
-                request_type="records", name=f"applied per {WRITES[operation]} batch (size = count)",
-                response_time=(time.perf_counter() - started) * 1000, response_length=applied,
-                exception=None, context={},
+                request_type="records",
+                name=f"applied per {WRITES[operation]} batch (size = count)",
+                response_time=(time.perf_counter() - started) * 1000,
+                response_length=applied,
+                exception=None,
+                context={},
             )
-        return httpx.Response(response.status_code, headers=response.headers, content=body,
-                              request=request, extensions=response.extensions)
+        return httpx.Response(
+            response.status_code,
+            headers=response.headers,
+            content=body,
+            request=request,
+            extensions=response.extensions,
+        )
 
     def _fire(self, operation: str, started: float, length: int, error: Exception | None) -> None:
         write = WRITES.get(operation)
-        name = f"{write} x{self.batch_size}" if write in ("create_item", "create_subitem",
-                                                          "change_column_values", "delete_item") else (write or operation)
+        name = (
+            f"{write} x{self.batch_size}"
+            if write in ("create_item", "create_subitem", "change_column_values", "delete_item")
+            else (write or operation)
+        )
         self.environment.events.request.fire(
-            request_type="mutation" if write else "query", name=name,
-            response_time=(time.perf_counter() - started) * 1000, response_length=length,
-            exception=error, context={},
+            request_type="mutation" if write else "query",
+            name=name,
+            response_time=(time.perf_counter() - started) * 1000,
+            response_length=length,
+            exception=error,
+            context={},
         )
 
     def close(self) -> None:
@@ -163,7 +183,9 @@ class SyncUser(User):
         self.inserted = self.slices = 0
         base = load_config(shipped_config_path())
         template = base.environment(ENV_NAME).monday.board_id
-        answer = httpx.post(f"{URL}/_emulator/boards/clone", params={"from": template}, timeout=30).raise_for_status()
+        answer = httpx.post(
+            f"{URL}/_emulator/boards/clone", params={"from": template}, timeout=30
+        ).raise_for_status()
         self.board_id = int(answer.json()["board_id"])
         self.subitem_board_id = int(answer.json()["subitem_board_id"])
         self.folder = Path(tempfile.mkdtemp(prefix=f"ordersync-load-u{self.number}-"))
@@ -183,7 +205,9 @@ class SyncUser(User):
             raise StopUser  # this user's slice is done; the others go on
         count = min(PROFILE.orders_per_run, PROFILE.orders_per_user - self.inserted)
         seed = PROFILE.seed * 1_000_003 + self.number * 10_007 + self.slices
-        insert_orders(self.db, self.tables.staging, generate_orders(count, seed, start=self.offset + self.inserted))
+        insert_orders(
+            self.db, self.tables.staging, generate_orders(count, seed, start=self.offset + self.inserted)
+        )
         self.inserted += count
         self.slices += 1
         started = time.time()
@@ -191,7 +215,9 @@ class SyncUser(User):
         error: Exception | None = None
         records = 0
         try:
-            summary = run_with(self.config, ENV_NAME, SyncOptions(), client=self.client, db=self.db, tables=self.tables)
+            summary = run_with(
+                self.config, ENV_NAME, SyncOptions(), client=self.client, db=self.db, tables=self.tables
+            )
             records = summary.records_synced
             failed = summary.rows_error + summary.rows_rejected + summary.rows_unknown
             TALLY.records_failed += failed
@@ -205,21 +231,31 @@ class SyncUser(User):
         TALLY.runs += 1
         TALLY.last_end = max(TALLY.last_end or ended, ended)
         self.environment.events.request.fire(
-            request_type="sync", name="sync run (size = records)", response_time=(ended - started) * 1000,
-            response_length=records, exception=error, context={},
+            request_type="sync",
+            name="sync run (size = records)",
+            response_time=(ended - started) * 1000,
+            response_length=records,
+            exception=error,
+            context={},
         )
 
     def db_ids(self) -> tuple[dict[str, int | None], dict[str, int | None]]:
         """Order -> monday item id and line -> subitem id; None for rows that are not SYNCED."""
         t, lines = self.tables.target, self.tables.lines
         with self.db.connect() as conn:
-            orders = conn.execute(sa.select(t.c["AAG ORDER NUMBER"], t.c.monday_item_id, t.c.sync_state)).all()
-            subs = conn.execute(sa.select(lines.c.line_uuid, lines.c.monday_subitem_id, lines.c.sync_state,
-                                          lines.c.qty)).all()
+            orders = conn.execute(
+                sa.select(t.c["AAG ORDER NUMBER"], t.c.monday_item_id, t.c.sync_state)
+            ).all()
+            subs = conn.execute(
+                sa.select(lines.c.line_uuid, lines.c.monday_subitem_id, lines.c.sync_state, lines.c.qty)
+            ).all()
         synced = SyncState.SYNCED.value
         items = {str(o): (int(i) if i is not None and s == synced else None) for o, i, s in orders}
-        subitems = {str(u): (int(i) if i is not None and s == synced else None)
-                    for u, i, s, q in subs if i is not None or (q or 0) > 0}
+        subitems = {
+            str(u): (int(i) if i is not None and s == synced else None)
+            for u, i, s, q in subs
+            if i is not None or (q or 0) > 0
+        }
         return items, subitems
 
 
@@ -248,11 +284,16 @@ def _on_quitting(environment: Environment, **_: Any) -> None:
         ops = httpx.get(f"{URL}/_emulator/oplog", timeout=120).raise_for_status().json()["operations"]
         for user in TALLY.users:
             items, subitems = user.db_ids()
-            reconciliation += reconcile(ops, board_id=str(user.board_id), subitem_board_id=str(user.subitem_board_id),
-                                        item_ids=items, subitem_ids=subitems)
+            reconciliation += reconcile(
+                ops,
+                board_id=str(user.board_id),
+                subitem_board_id=str(user.subitem_board_id),
+                item_ids=items,
+                subitem_ids=subitems,
+            )
     requests = failures = 0
     writes = None
-    for (name, method), entry in environment.stats.entries.items():
+    for (_name, method), entry in environment.stats.entries.items():
         if method in ("mutation", "query"):
             requests += entry.num_requests
             failures += entry.num_failures
@@ -262,25 +303,43 @@ def _on_quitting(environment: Environment, **_: Any) -> None:
 
                 writes = StatsEntry(environment.stats, "writes", "mutation")
             writes.extend(entry)
-    latency = {} if writes is None else {
-        f"p{int(q * 100)}": float(writes.get_response_time_percentile(q)) for q in (0.5, 0.95, 0.99)
-    } | {"max": float(writes.max_response_time), "avg": round(float(writes.avg_response_time), 1)}
+    latency = (
+        {}
+        if writes is None
+        else {f"p{int(q * 100)}": float(writes.get_response_time_percentile(q)) for q in (0.5, 0.95, 0.99)}
+        | {"max": float(writes.max_response_time), "avg": round(float(writes.avg_response_time), 1)}
+    )
     elapsed = (TALLY.last_end or 0.0) - (TALLY.first_start or 0.0)
     measured = Measured(
-        records=TALLY.records, elapsed_s=max(elapsed, 0.0), requests=requests, request_failures=failures,
-        records_failed=TALLY.records_failed, peak_rss_mb=TALLY.peak_rss / 1_048_576 if TALLY.peak_rss else None,
-        http_429=TALLY.http_429, reconciliation=reconciliation, runs=TALLY.runs, latency_ms=latency,
+        records=TALLY.records,
+        elapsed_s=max(elapsed, 0.0),
+        requests=requests,
+        request_failures=failures,
+        records_failed=TALLY.records_failed,
+        peak_rss_mb=TALLY.peak_rss / 1_048_576 if TALLY.peak_rss else None,
+        http_429=TALLY.http_429,
+        reconciliation=reconciliation,
+        runs=TALLY.runs,
+        latency_ms=latency,
     )
     verdicts = evaluate(PROFILE, measured)
     environment.process_exit_code = exit_code(verdicts)
     result = {
-        "profile": PROFILE.name, "users": len(TALLY.users), "records": measured.records,
-        "records_failed": measured.records_failed, "elapsed_s": round(measured.elapsed_s, 3),
-        "records_per_s": round(measured.records_per_s, 2), "runs": measured.runs, "requests": requests,
-        "request_failures": failures, "http_429": TALLY.http_429, "latency_ms": latency,
+        "profile": PROFILE.name,
+        "users": len(TALLY.users),
+        "records": measured.records,
+        "records_failed": measured.records_failed,
+        "elapsed_s": round(measured.elapsed_s, 3),
+        "records_per_s": round(measured.records_per_s, 2),
+        "runs": measured.runs,
+        "requests": requests,
+        "request_failures": failures,
+        "http_429": TALLY.http_429,
+        "latency_ms": latency,
         "peak_rss_mb_locust_process": round(measured.peak_rss_mb or 0.0, 1),
         "reconciliation": {**reconciliation.__dict__, "problems": list(reconciliation.problems)},
-        "verdicts": [v.__dict__ for v in verdicts], "exit_code": environment.process_exit_code,
+        "verdicts": [v.__dict__ for v in verdicts],
+        "exit_code": environment.process_exit_code,
     }
     OUT.mkdir(parents=True, exist_ok=True)
     (OUT / RESULT_FILE).write_text(json.dumps(result, indent=2), encoding="utf-8")

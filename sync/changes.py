@@ -216,7 +216,17 @@ def _insert_new(
     ).where(valid, ~exists_in_target)
     target_cols = ["record_uuid", *business, "row_hash", "sync_state", "action_type",
                    "sync_pending_at", "created_at", "updated_at"]
-    return conn.execute(sa.insert(target).from_select(target_cols, select)).rowcount
+    return _inserted(conn, target, sa.insert(target).from_select(target_cols, select))
+
+
+def _inserted(conn: Connection, table: sa.Table, statement: sa.Insert) -> int:
+    """Rows an INSERT … SELECT added (psycopg reports rowcount -1 for these, so count around it)."""
+    count = sa.select(sa.func.count()).select_from(table)
+    before = conn.execute(count).scalar_one()
+    result = conn.execute(statement)
+    if result.rowcount is not None and result.rowcount >= 0:
+        return int(result.rowcount)
+    return int(conn.execute(count).scalar_one() - before)
 
 
 def _desired_lines(config: Config, tables: Tables, pass_ts: sa.ColumnElement[Any]) -> sa.Subquery:
@@ -256,13 +266,11 @@ def _refresh_lines(
         line_key, desired.c.record_uuid, desired.c.size_code, desired.c.qty, line_hash,
         sa.literal(SyncState.PENDING.value), sa.literal(ActionType.INSERT.value), now, now,
     ).where(desired.c.qty > 0, ~sa.exists().where(match))
-    report.lines_inserted = conn.execute(
-        sa.insert(lines).from_select(
-            ["line_uuid", "record_uuid", "size_code", "qty", "row_hash", "sync_state", "action_type",
-             "created_at", "updated_at"],
-            new_rows,
-        )
-    ).rowcount
+    report.lines_inserted = _inserted(conn, lines, sa.insert(lines).from_select(
+        ["line_uuid", "record_uuid", "size_code", "qty", "row_hash", "sync_state", "action_type",
+         "created_at", "updated_at"],
+        new_rows,
+    ))
 
     delete_removed = config.change_detection.removed_size_policy == "delete"
     removed_action = ActionType.DELETE.value if delete_removed else ActionType.UPDATE.value

@@ -45,12 +45,15 @@ from sync.summary import RunSummary
 __all__ = [
     "ALERT_EVENTS",
     "JsonFormatter",
+    "PlainFormatter",
     "QueryTimes",
+    "api_success_rate",
     "configure_logging",
     "prometheus_text",
     "run_metrics",
     "send_alert",
     "time_queries",
+    "webhook_url",
     "write_run_metrics",
 ]
 
@@ -83,17 +86,48 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(out, ensure_ascii=False, default=str)
 
 
-def configure_logging(*, json_logs: bool, level: int = logging.INFO, stream: TextIO | None = None) -> logging.Handler:
-    """Install (or replace) ordersync's handler on the root logger; JSON lines when ``json_logs``."""
+class PlainFormatter(logging.Formatter):
+    """``LEVEL logger: message key=value ...``: the extras stay visible without JSON."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        """The message followed by the record's extras."""
+        extras = " ".join(
+            f"{k}={v}"
+            for k, v in record.__dict__.items()
+            if k not in _RECORD_FIELDS and not k.startswith("_")
+        )
+        return f"{record.levelname} {record.name}: {record.getMessage()}" + (f" {extras}" if extras else "")
+
+
+class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]  # TextIO-typed in typeshed
+    """Writes to whatever ``sys.stderr`` is *now* (test runners and click swap it)."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        """Re-bind to the current stderr, then write."""
+        self.stream = sys.stderr
+        super().emit(record)
+
+
+def configure_logging(
+    *, json_logs: bool, level: int = logging.INFO, stream: TextIO | None = None
+) -> logging.Handler:
+    """Install (or replace) ordersync's handler on the root logger.
+
+    With ``json_logs`` ordersync's own loggers (``sync.*``, ``validation.*``) speak at
+    ``level`` as JSON lines; otherwise only warnings reach stderr, as plain text. Libraries
+    (httpx, Great Expectations) stay at WARNING either way.
+    """
     root = logging.getLogger()
-    for handler in list(root.handlers):
-        if getattr(handler, "_ordersync", False):
-            root.removeHandler(handler)
-    handler = logging.StreamHandler(stream or sys.stderr)
+    for old in list(root.handlers):
+        if getattr(old, "_ordersync", False):
+            root.removeHandler(old)
+    handler: logging.Handler = logging.StreamHandler(stream) if stream is not None else _StderrHandler()
     handler._ordersync = True  # type: ignore[attr-defined]  # marks our handler for replacement
-    handler.setFormatter(JsonFormatter() if json_logs else logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    handler.setFormatter(JsonFormatter() if json_logs else PlainFormatter())
     root.addHandler(handler)
-    root.setLevel(level)
+    root.setLevel(logging.WARNING)
+    for name in ("sync", "validation"):
+        logging.getLogger(name).setLevel(level if json_logs else logging.WARNING)
     return handler
 
 
@@ -141,8 +175,12 @@ def _percentiles_ms(seconds: Sequence[float]) -> dict[str, float]:
     if len(ordered) == 1:
         return dict.fromkeys(("p50", "p95", "p99", "max"), round(ordered[0] * 1000, 3))
     cuts = statistics.quantiles(ordered, n=100, method="inclusive")
-    return {"p50": round(cuts[49] * 1000, 3), "p95": round(cuts[94] * 1000, 3),
-            "p99": round(cuts[98] * 1000, 3), "max": round(ordered[-1] * 1000, 3)}
+    return {
+        "p50": round(cuts[49] * 1000, 3),
+        "p95": round(cuts[94] * 1000, 3),
+        "p99": round(cuts[98] * 1000, 3),
+        "max": round(ordered[-1] * 1000, 3),
+    }
 
 
 def api_success_rate(summary: RunSummary) -> float:
@@ -165,10 +203,17 @@ def run_metrics(summary: RunSummary, *, query_times: Sequence[float] | None = No
         "records_synced": summary.records_synced,
         "records_per_s": summary.records_per_s,
         "items": {"created": summary.items_created, "updated": summary.items_updated},
-        "subitems": {"created": summary.subitems_created, "updated": summary.subitems_updated,
-                     "deleted": summary.subitems_deleted},
+        "subitems": {
+            "created": summary.subitems_created,
+            "updated": summary.subitems_updated,
+            "deleted": summary.subitems_deleted,
+        },
         "groups_created": summary.groups_created,
-        "rows": {"error": summary.rows_error, "rejected": summary.rows_rejected, "unknown": summary.rows_unknown},
+        "rows": {
+            "error": summary.rows_error,
+            "rejected": summary.rows_rejected,
+            "unknown": summary.rows_unknown,
+        },
         "api_requests": summary.api_requests,
         "api_mutations": summary.api_mutations,
         "api_success_rate": api_success_rate(summary),
@@ -179,8 +224,11 @@ def run_metrics(summary: RunSummary, *, query_times: Sequence[float] | None = No
         "success_threshold": summary.success_threshold,
     }
     if query_times is not None:
-        metrics["db_queries"] = {"count": len(query_times), "total_s": round(sum(query_times), 4),
-                                 "latency_ms": _percentiles_ms(query_times)}
+        metrics["db_queries"] = {
+            "count": len(query_times),
+            "total_s": round(sum(query_times), 4),
+            "latency_ms": _percentiles_ms(query_times),
+        }
     return metrics
 
 
@@ -190,8 +238,10 @@ def _label(value: object) -> str:
 
 def prometheus_text(metrics: Mapping[str, Any]) -> str:
     """Prometheus exposition text (textfile-collector ready) for :func:`run_metrics` output."""
-    base = f'run_id="{_label(metrics["run_id"])}",environment="{_label(metrics["environment"])}",' \
-           f'kind="{_label(metrics["kind"])}"'
+    base = (
+        f'run_id="{_label(metrics["run_id"])}",environment="{_label(metrics["environment"])}",'
+        f'kind="{_label(metrics["kind"])}"'
+    )
     out: list[str] = []
 
     def gauge(name: str, help_text: str, samples: Sequence[tuple[str, float]]) -> None:
@@ -201,29 +251,51 @@ def prometheus_text(metrics: Mapping[str, Any]) -> str:
             labels = base + (f",{extra}" if extra else "")
             out.append(f"ordersync_{name}{{{labels}}} {float(value):g}")
 
-    rows = [(f'table="{_label(t)}",state="{_label(s)}"', n)
-            for t, states in sorted(metrics["rows_by_state"].items()) for s, n in sorted(states.items())]
+    rows = [
+        (f'table="{_label(t)}",state="{_label(s)}"', n)
+        for t, states in sorted(metrics["rows_by_state"].items())
+        for s, n in sorted(states.items())
+    ]
     gauge("rows", "Rows by table and sync_state after the run.", rows)
-    gauge("run_passed", "1 when the run met its success threshold.", [("", 1.0 if metrics["passed"] else 0.0)])
+    gauge(
+        "run_passed", "1 when the run met its success threshold.", [("", 1.0 if metrics["passed"] else 0.0)]
+    )
     gauge("run_duration_seconds", "Wall-clock duration of the run.", [("", metrics["duration_s"])])
     gauge("records_synced", "Item and subitem writes monday confirmed.", [("", metrics["records_synced"])])
     gauge("records_per_second", "Confirmed writes per second.", [("", metrics["records_per_s"])])
-    gauge("row_problems", "Rows in error, rejected or with an unknown outcome.",
-          [(f'kind="{k}"', v) for k, v in sorted(metrics["rows"].items())])
-    gauge("api_requests", "HTTP requests sent to monday (attempts, including retries).", [("", metrics["api_requests"])])
+    gauge(
+        "row_problems",
+        "Rows in error, rejected or with an unknown outcome.",
+        [(f'problem="{k}"', v) for k, v in sorted(metrics["rows"].items())],
+    )
+    gauge(
+        "api_requests",
+        "HTTP requests sent to monday (attempts, including retries).",
+        [("", metrics["api_requests"])],
+    )
     gauge("api_mutations", "Mutations sent to monday.", [("", metrics["api_mutations"])])
-    gauge("api_success_rate", "Share of API requests answered without a retry.", [("", metrics["api_success_rate"])])
+    gauge(
+        "api_success_rate",
+        "Share of API requests answered without a retry.",
+        [("", metrics["api_success_rate"])],
+    )
     gauge("api_retries", "Retried API requests.", [("", metrics["retries"])])
     gauge("api_http_429", "HTTP 429 answers from monday.", [("", metrics["http_429"])])
-    gauge("api_latency_milliseconds", "API latency percentiles.",
-          [(f'quantile="{q}"', v) for q, v in sorted(metrics["latency_ms"].items())])
+    gauge(
+        "api_latency_milliseconds",
+        "API latency percentiles.",
+        [(f'quantile="{q}"', v) for q, v in sorted(metrics["latency_ms"].items())],
+    )
     gauge("success_rate", "Share of attempted writes monday confirmed.", [("", metrics["success_rate"])])
     if "db_queries" in metrics:
         db = metrics["db_queries"]
         gauge("db_queries", "SQL statements executed during the run.", [("", db["count"])])
         gauge("db_query_seconds_total", "Total time spent in SQL statements.", [("", db["total_s"])])
-        gauge("db_query_latency_milliseconds", "SQL statement latency percentiles.",
-              [(f'quantile="{q}"', v) for q, v in sorted(db["latency_ms"].items())])
+        gauge(
+            "db_query_latency_milliseconds",
+            "SQL statement latency percentiles.",
+            [(f'quantile="{q}"', v) for q, v in sorted(db["latency_ms"].items())],
+        )
     return "\n".join(out) + "\n"
 
 
@@ -262,12 +334,17 @@ def send_alert(
     if url is None:
         log.info("alert not sent: no webhook configured", extra={"event": event})
         return False
-    payload = {"event": event, "text": f"ordersync: {text}", "at": datetime.now(UTC).isoformat(timespec="seconds"),
-               **fields}
+    payload = {
+        "event": event,
+        "text": f"ordersync: {text}",
+        "at": datetime.now(UTC).isoformat(timespec="seconds"),
+        **fields,
+    }
     try:
         with httpx.Client(timeout=ALERT_TIMEOUT_S, transport=transport) as client:
-            response = client.post(url, content=json.dumps(payload, default=str),
-                                   headers={"Content-Type": "application/json"})
+            response = client.post(
+                url, content=json.dumps(payload, default=str), headers={"Content-Type": "application/json"}
+            )
     except httpx.HTTPError as exc:
         log.warning("alert not delivered", extra={"event": event, "error": str(exc)})
         return False

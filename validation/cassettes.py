@@ -66,8 +66,15 @@ NEW_CASSETTE_NAME = "boards.new.yaml"
 GRAPHQL_MATCHER = "graphql_body"
 #: Never the host or port: the emulator's loopback recording must answer the real endpoint's request.
 MATCH_ON = ("method", "path", GRAPHQL_MATCHER)
-FILTER_HEADERS = ("authorization", "cookie", "host", "user-agent", "content-length", "accept-encoding",
-                  "connection")
+FILTER_HEADERS = (
+    "authorization",
+    "cookie",
+    "host",
+    "user-agent",
+    "content-length",
+    "accept-encoding",
+    "connection",
+)
 KEEP_RESPONSE_HEADERS = frozenset({"content-type", "api-version"})
 RECORDED_FROM_HEADER = "x-ordersync-recorded-from"
 _EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
@@ -168,7 +175,7 @@ def _looks_like_json(text: str) -> bool:
 def record_boards(
     config: Config, env_name: str, *, use_emulator: bool, out_dir: Path, replace: bool = False
 ) -> Path:
-    """Record the environment's ``get_boards`` answer into ``out_dir/<env>/boards.yaml`` (or ``boards.new.yaml``).
+    """Record the environment's ``get_boards`` answer into ``out_dir/<env>/boards.yaml`` (or ``.new.yaml``).
 
     Live recording (``use_emulator=False``) reads the token from the environment's ``token_env``
     and raises a ConfigError naming that variable when it is unset. With ``use_emulator`` the
@@ -183,19 +190,30 @@ def record_boards(
     with _endpoint(config, env_name, use_emulator) as (api_url, token, source):
         recorder = vcr.VCR()
         configure_vcr(recorder)
-        settings = {**vcr_config(), "record_mode": "all",
-                    "before_record_response": lambda r: _stamp(scrub_response(r), source)}
+        settings = {
+            **vcr_config(),
+            "record_mode": "all",
+            "before_record_response": lambda r: _stamp(scrub_response(r), source),
+        }
         with tempfile.TemporaryDirectory() as tmp:
             scratch = Path(tmp) / CASSETTE_NAME
             with recorder.use_cassette(str(scratch), **settings):
-                http = build_http_client(api_url=api_url, token=token, api_version=env.monday.api_version,
-                                         timeout_s=config.sync.request_timeout_s)
+                http = build_http_client(
+                    api_url=api_url,
+                    token=token,
+                    api_version=env.monday.api_version,
+                    timeout_s=config.sync.request_timeout_s,
+                )
                 with http:
-                    boards = MondayClient(http, retry=RetryPolicy(max_attempts=3), pacer=None).get_boards(board_ids)
+                    boards = MondayClient(http, retry=RetryPolicy(max_attempts=3), pacer=None).get_boards(
+                        board_ids
+                    )
             missing = sorted(set(board_ids) - {b.id for b in boards})
             if missing:
-                raise LookupError(f"{source} did not return board(s) {missing} for environment {env_name!r}; "
-                                  "nothing was written")
+                raise LookupError(
+                    f"{source} did not return board(s) {missing} for environment {env_name!r}; "
+                    "nothing was written"
+                )
             target.write_text(scratch.read_text(encoding="utf-8"), encoding="utf-8")
     return target
 
@@ -236,7 +254,8 @@ class CassetteTransport(httpx.BaseTransport):
         configure_vcr(instance)
         self.path = path
         self.cassette = Cassette.load(
-            path=str(path), record_mode="none",
+            path=str(path),
+            record_mode="none",
             match_on=tuple(instance.matchers[name] for name in MATCH_ON),
         )
 
@@ -244,28 +263,41 @@ class CassetteTransport(httpx.BaseTransport):
         """Play the recorded answer for ``request`` or raise :class:`CassetteMiss`."""
         candidate = VcrRequest(request.method, str(request.url), request.read(), dict(request.headers))
         if not self.cassette.can_play_response_for(candidate):
-            raise CassetteMiss(f"{self.path} has no recorded answer for this {_describe(candidate)} "
-                               "(the client's document or variables changed?); re-record the cassette")
+            raise CassetteMiss(
+                f"{self.path} has no recorded answer for this {_describe(candidate)} "
+                "(the client's document or variables changed?); re-record the cassette"
+            )
         recorded = self.cassette.play_response(candidate)
         raw = recorded["body"]["string"]
         content = raw if isinstance(raw, bytes) else str(raw).encode("utf-8")
-        headers = [(name, value) for name, values in (recorded.get("headers") or {}).items() for value in values
-                   if name.lower() != "content-length"]
-        return httpx.Response(int(recorded["status"]["code"]), headers=headers, content=content, request=request)
+        headers = [
+            (name, value)
+            for name, values in (recorded.get("headers") or {}).items()
+            for value in values
+            if name.lower() != "content-length"
+        ]
+        return httpx.Response(
+            int(recorded["status"]["code"]), headers=headers, content=content, request=request
+        )
 
 
 def _describe(request: VcrRequest) -> str:
     query, variables = _graphql_parts(request)
     name = re.match(r"(?:query|mutation)\s+(\w+)", query)
-    return f"{request.method} {urlsplit(request.uri).path} {name.group(1) if name else 'request'} {variables!r}"
+    return (
+        f"{request.method} {urlsplit(request.uri).path} {name.group(1) if name else 'request'} {variables!r}"
+    )
 
 
 def replay_boards(config: Config, env_name: str, cassette: Path) -> list[BoardInfo]:
     """What ``get_boards([items, subitems])`` returns for the environment, answered only by ``cassette``."""
     env = config.environment(env_name)
-    http = build_http_client(api_url=env.monday.api_url, token=None, api_version=env.monday.api_version,
-                             transport=CassetteTransport(cassette))
+    http = build_http_client(
+        api_url=env.monday.api_url,
+        token=None,
+        api_version=env.monday.api_version,
+        transport=CassetteTransport(cassette),
+    )
     with http:
         client = MondayClient(http, retry=RetryPolicy(max_attempts=1), pacer=None)
         return client.get_boards([env.monday.board_id, env.monday.subitem_board_id])
-

@@ -79,11 +79,17 @@ class ContractFinding:
 
     def describe(self) -> str:
         """``production items 'AAG SEASON' -> text_mkp47g7m: why``."""
-        subject = " ".join(filter(None, [
-            self.environment, self.board,
-            repr(self.db_column) if self.db_column else None,
-            f"-> {self.column_id}" if self.column_id else None,
-        ]))
+        subject = " ".join(
+            filter(
+                None,
+                [
+                    self.environment,
+                    self.board,
+                    repr(self.db_column) if self.db_column else None,
+                    f"-> {self.column_id}" if self.column_id else None,
+                ],
+            )
+        )
         return f"{subject}: {self.why}"
 
 
@@ -100,7 +106,8 @@ class ColumnChange:
     def describe(self) -> str:
         """``board 9609317401 column dropdown_mkr5tgaa retyped: dropdown -> text``."""
         change = {"added": f"added ({self.after})", "removed": f"removed (was {self.before})"}.get(
-            self.kind, f"{self.kind}: {self.before} -> {self.after}")
+            self.kind, f"{self.kind}: {self.before} -> {self.after}"
+        )
         return f"board {self.board_id} column {self.column_id} {change}"
 
 
@@ -108,7 +115,9 @@ class BoardContractGate:
     """Mapped columns exist on the recorded boards with compatible types; documents fit the schema."""
 
     name = "board-contract"
-    description = "replayed boards cassette: mapped column ids, types, DB compatibility, subitems link, documents"
+    description = (
+        "replayed boards cassette: mapped column ids, types, DB compatibility, subitems link, documents"
+    )
 
     def run(self, ctx: GateContext) -> GateResult:
         """Replay, check, compare with a newer recording if any, and write contract.json + contract.md."""
@@ -117,17 +126,28 @@ class BoardContractGate:
         findings: list[ContractFinding] = []
         changes: list[ColumnChange] = []
         if cassette is None:
-            findings.append(ContractFinding(
-                env, "cassette", "-", None, None, False,
-                f"no cassette cassettes/{env}/boards.yaml next to {ctx.config.path} or at the top of the checkout; "
-                f"record one with `ordersync cassettes record {env}` (or `--emulator`)"))
+            findings.append(
+                ContractFinding(
+                    env,
+                    "cassette",
+                    "-",
+                    None,
+                    None,
+                    False,
+                    f"no cassette cassettes/{env}/boards.yaml next to {ctx.config.path} or at the top of "
+                    "the checkout; "
+                    f"record one with `ordersync cassettes record {env}` (or `--emulator`)",
+                )
+            )
         else:
             try:
                 boards = replay_boards(ctx.config, env, cassette)
             except CassetteMiss as exc:
                 findings.append(ContractFinding(env, "cassette", "-", None, None, False, str(exc)))
             else:
-                findings.append(ContractFinding(env, "cassette", "-", None, None, True, f"replayed {cassette}"))
+                findings.append(
+                    ContractFinding(env, "cassette", "-", None, None, True, f"replayed {cassette}")
+                )
                 findings += check_mapping(ctx.config, env, boards)
             newer = cassette.with_name(NEW_CASSETTE_NAME)
             if newer.is_file():
@@ -136,26 +156,54 @@ class BoardContractGate:
         findings += check_documents(env)
         return self._result(ctx, cassette, findings, changes)
 
-    def _result(self, ctx: GateContext, cassette: Path | None, findings: list[ContractFinding],
-                changes: list[ColumnChange]) -> GateResult:
+    def _result(
+        self,
+        ctx: GateContext,
+        cassette: Path | None,
+        findings: list[ContractFinding],
+        changes: list[ColumnChange],
+    ) -> GateResult:
         problems = [f for f in findings if not f.ok]
         folder = ctx.evidence_dir(self.name)
-        metrics = {"checked": len(findings), "problems": len(problems), "contract_changes": len(changes),
-                   "cassette": str(cassette) if cassette else None}
-        payload = {"metrics": metrics, "findings": [asdict(f) for f in findings],
-                   "changes": [asdict(c) for c in changes]}
-        evidence = [write_json(folder / "contract.json", payload),
-                    write_text(folder / "contract.md", _markdown(ctx.env_name, cassette, findings, changes))]
+        metrics = {
+            "checked": len(findings),
+            "problems": len(problems),
+            "contract_changes": len(changes),
+            "cassette": str(cassette) if cassette else None,
+        }
+        payload = {
+            "metrics": metrics,
+            "findings": [asdict(f) for f in findings],
+            "changes": [asdict(c) for c in changes],
+        }
+        evidence = [
+            write_json(folder / "contract.json", payload),
+            write_text(folder / "contract.md", _markdown(ctx.env_name, cassette, findings, changes)),
+        ]
         if problems:
-            named = "; ".join(f.describe() for f in problems[:6])
-            more = f" (+{len(problems) - 6} more)" if len(problems) > 6 else ""
-            summary = f"{len(problems)} of {len(findings)} contract checks failed: {named}{more}"
+            by_check: dict[str, list[str]] = defaultdict(list)
+            for f in problems:
+                by_check[f.check].append(_short(f))
+            named = "; ".join(f"{check}: {', '.join(subjects)}" for check, subjects in by_check.items())
+            summary = (
+                f"{len(problems)} of {len(findings)} contract checks failed in {ctx.env_name} ({named}); "
+                f"first: {problems[0].describe()}"
+            )
         else:
             summary = f"all {len(findings)} contract checks passed against {cassette}"
             if changes:
-                summary += f"; {len(changes)} contract change(s) in {NEW_CASSETTE_NAME} touch no mapped column"
-        return gate_result(ctx, self.name, passed=not problems, summary=summary, metrics=metrics,
-                           evidence=evidence)
+                summary += (
+                    f"; {len(changes)} contract change(s) in {NEW_CASSETTE_NAME} touch no mapped column"
+                )
+        return gate_result(
+            ctx, self.name, passed=not problems, summary=summary, metrics=metrics, evidence=evidence
+        )
+
+
+def _short(finding: ContractFinding) -> str:
+    if finding.db_column and finding.column_id:
+        return f"{finding.board} {finding.db_column!r} -> {finding.column_id}"
+    return finding.column_id or finding.why
 
 
 # ---------------------------------------------------------------- mapping checks
@@ -164,16 +212,33 @@ def check_mapping(config: Config, env_name: str, boards: Sequence[BoardInfo]) ->
     env = config.environment(env_name)
     by_id = {b.id: b for b in boards}
     tables = build_tables(env.source_table, env.target_table, env.lines_table)
-    sides = (("items", env.monday.board_id, env.mapping.items, tables.target),
-             ("subitems", env.monday.subitem_board_id, env.mapping.subitems, tables.lines))
+    sides = (
+        ("items", env.monday.board_id, env.mapping.items, tables.target),
+        ("subitems", env.monday.subitem_board_id, env.mapping.subitems, tables.lines),
+    )
     findings: list[ContractFinding] = []
     for kind, board_id, mapping, table in sides:
         board = by_id.get(board_id)
         if board is None:
-            findings.append(ContractFinding(env_name, "board recorded", kind, None, None, False,
-                                            f"{kind} board {board_id} is not in the recording"))
-        other = next((b for b in boards if b.id != board_id and b.id in
-                      (env.monday.board_id, env.monday.subitem_board_id)), None)
+            findings.append(
+                ContractFinding(
+                    env_name,
+                    "board recorded",
+                    kind,
+                    None,
+                    None,
+                    False,
+                    f"{kind} board {board_id} is not in the recording",
+                )
+            )
+        other = next(
+            (
+                b
+                for b in boards
+                if b.id != board_id and b.id in (env.monday.board_id, env.monday.subitem_board_id)
+            ),
+            None,
+        )
         for db_column, target in mapping.items():
             findings += _column_findings(env_name, kind, board, other, table, db_column, target)
         findings += _single_target(env_name, kind, mapping)
@@ -181,35 +246,56 @@ def check_mapping(config: Config, env_name: str, boards: Sequence[BoardInfo]) ->
     return findings
 
 
-def _column_findings(env_name: str, kind: str, board: BoardInfo | None, other: BoardInfo | None,
-                     table: sa.Table, db_column: str, target: ColumnMapping) -> list[ContractFinding]:
+def _column_findings(
+    env_name: str,
+    kind: str,
+    board: BoardInfo | None,
+    other: BoardInfo | None,
+    table: sa.Table,
+    db_column: str,
+    target: ColumnMapping,
+) -> list[ContractFinding]:
     def finding(check: str, ok: bool, why: str) -> ContractFinding:
         return ContractFinding(env_name, check, kind, db_column, target.column, ok, why)
 
     out: list[ContractFinding] = []
-    board_type = target.type
+    board_type: str = target.type
     if board is not None:
         column = next((c for c in board.columns if c.id == target.column), None)
         if column is None:
             where = f"not a column of {kind} board {board.id} {board.name!r}"
             if other is not None and any(c.id == target.column for c in other.columns):
-                where += f"; it is on board {other.id} {other.name!r} (the wrong board for the {kind} mapping)"
-            namesake = next((c for c in board.columns if c.title.strip().lower() == db_column.strip().lower()), None)
+                where += (
+                    f"; it is on board {other.id} {other.name!r} (the wrong board for the {kind} mapping)"
+                )
+            namesake = next(
+                (c for c in board.columns if c.title.strip().lower() == db_column.strip().lower()), None
+            )
             if namesake is not None:
                 where += f"; the board's column titled {namesake.title!r} is {namesake.id} ({namesake.type})"
             out.append(finding("column exists", False, where))
         else:
             out.append(finding("column exists", True, f"{column.title!r} on board {board.id}"))
             board_type = column.type
-            out.append(finding("column type", column.type == target.type,
-                               f"board column {column.title!r} is {column.type}"
-                               + ("" if column.type == target.type else f", the mapping declares {target.type}")))
+            out.append(
+                finding(
+                    "column type",
+                    column.type == target.type,
+                    f"board column {column.title!r} is {column.type}"
+                    + ("" if column.type == target.type else f", the mapping declares {target.type}"),
+                )
+            )
     out.append(_db_compatible(finding, table, db_column, board_type, target))
     return out
 
 
-def _db_compatible(finding: Callable[[str, bool, str], ContractFinding], table: sa.Table, db_column: str,
-                   board_type: str, target: ColumnMapping) -> ContractFinding:
+def _db_compatible(
+    finding: Callable[[str, bool, str], ContractFinding],
+    table: sa.Table,
+    db_column: str,
+    board_type: str,
+    target: ColumnMapping,
+) -> ContractFinding:
     if db_column not in table.c:
         return finding("db type", False, f"{db_column!r} is not a column of {table.name}")
     db_type = table.c[db_column].type
@@ -218,15 +304,30 @@ def _db_compatible(finding: Callable[[str, bool, str], ContractFinding], table: 
     if kind in accepted:
         return finding("db type", True, f"{table.name}.{db_column} {db_type} fits a {board_type} column")
     if kind == "text" and board_type == "numbers" and target.coerce:
-        return finding("db type", True, f"{table.name}.{db_column} {db_type} is parsed as a number (coerce = true)")
-    hint = "; set coerce = true if the text always holds numbers" if kind == "text" and board_type == "numbers" else ""
-    return finding("db type", False,
-                   f"{table.name}.{db_column} is {db_type} ({kind}); a {board_type} column cannot hold it{hint}")
+        return finding(
+            "db type", True, f"{table.name}.{db_column} {db_type} is parsed as a number (coerce = true)"
+        )
+    hint = (
+        "; set coerce = true if the text always holds numbers"
+        if kind == "text" and board_type == "numbers"
+        else ""
+    )
+    return finding(
+        "db type",
+        False,
+        f"{table.name}.{db_column} is {db_type} ({kind}); a {board_type} column cannot hold it{hint}",
+    )
 
 
 def _db_kind(db_type: sa.types.TypeEngine[Any]) -> str:
-    for kind, cls in (("boolean", sa.Boolean), ("datetime", sa.DateTime), ("date", sa.Date),
-                      ("integer", sa.Integer), ("decimal", sa.Numeric), ("text", sa.String)):
+    for kind, cls in (
+        ("boolean", sa.Boolean),
+        ("datetime", sa.DateTime),
+        ("date", sa.Date),
+        ("integer", sa.Integer),
+        ("decimal", sa.Numeric),
+        ("text", sa.String),
+    ):
         if isinstance(db_type, cls):
             return kind
     return type(db_type).__name__.lower()
@@ -236,10 +337,21 @@ def _single_target(env_name: str, kind: str, mapping: Mapping[str, ColumnMapping
     sources: dict[str, list[str]] = defaultdict(list)
     for db_column, target in mapping.items():
         sources[target.column].append(db_column)
-    return [ContractFinding(env_name, "single target", kind, db_column, column_id, False,
-                            f"written by {len(names)} DB columns ({', '.join(map(repr, names))}); "
-                            "the last value would silently win")
-            for column_id, names in sources.items() if len(names) > 1 for db_column in names]
+    return [
+        ContractFinding(
+            env_name,
+            "single target",
+            kind,
+            db_column,
+            column_id,
+            False,
+            f"written by {len(names)} DB columns ({', '.join(map(repr, names))}); "
+            "the last value would silently win",
+        )
+        for column_id, names in sources.items()
+        if len(names) > 1
+        for db_column in names
+    ]
 
 
 def _subitems_link(env_name: str, items_board: BoardInfo | None, subitem_board_id: int) -> ContractFinding:
@@ -248,30 +360,45 @@ def _subitems_link(env_name: str, items_board: BoardInfo | None, subitem_board_i
 
     if items_board is None:
         return finding(False, "items board not recorded; cannot read its subtasks column")
-    links = [(c.id, [int(b) for b in c.settings.get("boardIds") or []])
-             for c in items_board.columns if c.type == SUBTASKS_TYPE]
+    links = [
+        (c.id, [int(b) for b in c.settings.get("boardIds") or []])
+        for c in items_board.columns
+        if c.type == SUBTASKS_TYPE
+    ]
     if not links:
         return finding(False, f"items board {items_board.id} has no subtasks column")
     for column_id, board_ids in links:
         if subitem_board_id in board_ids:
             return finding(True, f"subtasks column links to board {subitem_board_id}", column_id)
-    return finding(False, f"subtasks column links to {links[0][1]}, not the configured subitem_board_id "
-                          f"{subitem_board_id}", links[0][0])
+    return finding(
+        False,
+        f"subtasks column links to {links[0][1]}, not the configured subitem_board_id {subitem_board_id}",
+        links[0][0],
+    )
 
 
 # ---------------------------------------------------------------- documents
 #: Sample arguments per document builder in sync.monday.operations (one alias is enough to validate).
 _SAMPLES: Mapping[str, Callable[[], ops.Document]] = {
-    "create_items_document": lambda: ops.create_items_document(1, [("a", "g", '{"x":1}')], create_labels=True),
+    "create_items_document": lambda: ops.create_items_document(
+        1, [("a", "g", '{"x":1}')], create_labels=True
+    ),
     "create_subitems_document": lambda: ops.create_subitems_document([(2, "s", None)], create_labels=False),
-    "change_column_values_document": lambda: ops.change_column_values_document(1, [(3, "{}")], create_labels=False),
+    "change_column_values_document": lambda: ops.change_column_values_document(
+        1, [(3, "{}")], create_labels=False
+    ),
     "delete_items_document": lambda: ops.delete_items_document([4], archive=False),
     "create_group_document": lambda: ops.create_group_document(1, "g"),
     "delete_group_document": lambda: ops.delete_group_document(1, "g"),
 }
-_QUERIES = {"BOARDS": "GetBoards", "ITEMS_PAGE": "ItemsPage", "NEXT_ITEMS_PAGE": "NextItemsPage",
-            "ITEMS_PAGE_BY_COLUMN_VALUES": "ItemsPageByColumnValues", "ITEMS_BY_ID": "ItemsById",
-            "COMPLEXITY": "Complexity"}
+_QUERIES = {
+    "BOARDS": "GetBoards",
+    "ITEMS_PAGE": "ItemsPage",
+    "NEXT_ITEMS_PAGE": "NextItemsPage",
+    "ITEMS_PAGE_BY_COLUMN_VALUES": "ItemsPageByColumnValues",
+    "ITEMS_BY_ID": "ItemsById",
+    "COMPLEXITY": "Complexity",
+}
 
 
 def client_documents() -> list[ops.Document]:
@@ -280,8 +407,9 @@ def client_documents() -> list[ops.Document]:
     A builder added to ``sync.monday.operations`` without a sample here raises, so the gate
     (and its test) cannot silently skip a new document.
     """
-    builders = {name for name in ops.__all__ if name.endswith("_document")
-                and inspect.isfunction(getattr(ops, name))}
+    builders = {
+        name for name in ops.__all__ if name.endswith("_document") and inspect.isfunction(getattr(ops, name))
+    }
     unknown = sorted(builders - set(_SAMPLES))
     if unknown:
         raise LookupError(f"no sample arguments for document builder(s) {unknown}; add them to _SAMPLES")
@@ -302,15 +430,18 @@ def check_documents(env_name: str, schema_text: str | None = None) -> list[Contr
             errors = graphql.validate(schema, graphql.parse(doc.query))
         except graphql.GraphQLError as exc:
             errors = [exc]
-        why = "; ".join(e.message for e in errors) if errors else "validates against sync/monday/schema.graphql"
-        findings.append(ContractFinding(env_name, "document validates", "-", None, doc.operation_name,
-                                        not errors, why))
+        why = (
+            "; ".join(e.message for e in errors) if errors else "validates against sync/monday/schema.graphql"
+        )
+        findings.append(
+            ContractFinding(env_name, "document validates", "-", None, doc.operation_name, not errors, why)
+        )
     return findings
 
 
 # ---------------------------------------------------------------- contract changes
 def compare_recordings(old: Path, new: Path) -> list[ColumnChange]:
-    """Column by column, what changed from the ``old`` cassette to the ``new`` one (boards in both or either)."""
+    """Column by column, what changed from the ``old`` cassette to the ``new`` one (boards in either)."""
     before = {b.id: b for b in boards_from_cassette(old)}
     after = {b.id: b for b in boards_from_cassette(new)}
     changes: list[ColumnChange] = []
@@ -335,44 +466,88 @@ def _board_changes(board_id: int, old: BoardSpec | None, new: BoardSpec | None) 
             if a.type != b.type:
                 changes.append(ColumnChange(board_id, cid, "retyped", a.type, b.type))
             if set(a.labels) != set(b.labels):
-                gone, new_labels = sorted(set(a.labels) - set(b.labels)), sorted(set(b.labels) - set(a.labels))
-                changes.append(ColumnChange(board_id, cid, "labels", f"-{gone}" if gone else "-[]",
-                                            f"+{new_labels}" if new_labels else "+[]"))
+                gone, new_labels = (
+                    sorted(set(a.labels) - set(b.labels)),
+                    sorted(set(b.labels) - set(a.labels)),
+                )
+                changes.append(
+                    ColumnChange(
+                        board_id,
+                        cid,
+                        "labels",
+                        f"-{gone}" if gone else "-[]",
+                        f"+{new_labels}" if new_labels else "+[]",
+                    )
+                )
     return changes
 
 
-def _change_findings(config: Config, env_name: str, changes: Sequence[ColumnChange],
-                     newer: Path) -> list[ContractFinding]:
+def _change_findings(
+    config: Config, env_name: str, changes: Sequence[ColumnChange], newer: Path
+) -> list[ContractFinding]:
     env = config.environment(env_name)
-    mapped = {env.monday.board_id: {m.column: c for c, m in env.mapping.items.items()},
-              env.monday.subitem_board_id: {m.column: c for c, m in env.mapping.subitems.items()}}
+    mapped = {
+        env.monday.board_id: {m.column: c for c, m in env.mapping.items.items()},
+        env.monday.subitem_board_id: {m.column: c for c, m in env.mapping.subitems.items()},
+    }
     findings = []
     for change in changes:
         db_column = mapped.get(change.board_id, {}).get(change.column_id)
         breaking = db_column is not None and change.kind in ("removed", "retyped")
-        kind = "items" if change.board_id == env.monday.board_id else (
-            "subitems" if change.board_id == env.monday.subitem_board_id else f"board {change.board_id}")
-        note = "mapped column; re-map before cutover" if breaking else (
-            "mapped column" if db_column else "not mapped")
-        findings.append(ContractFinding(env_name, "contract change", kind, db_column, change.column_id,
-                                        not breaking, f"{change.describe()} in {newer.name} ({note})"))
+        kind = (
+            "items"
+            if change.board_id == env.monday.board_id
+            else (
+                "subitems" if change.board_id == env.monday.subitem_board_id else f"board {change.board_id}"
+            )
+        )
+        note = (
+            "mapped column; re-map before cutover"
+            if breaking
+            else ("mapped column" if db_column else "not mapped")
+        )
+        findings.append(
+            ContractFinding(
+                env_name,
+                "contract change",
+                kind,
+                db_column,
+                change.column_id,
+                not breaking,
+                f"{change.describe()} in {newer.name} ({note})",
+            )
+        )
     return findings
 
 
-def _markdown(env_name: str, cassette: Path | None, findings: Sequence[ContractFinding],
-              changes: Sequence[ColumnChange]) -> str:
+def _markdown(
+    env_name: str, cassette: Path | None, findings: Sequence[ContractFinding], changes: Sequence[ColumnChange]
+) -> str:
     failed = [f for f in findings if not f.ok]
-    text = (f"# board-contract: {env_name}\n\nCassette: `{cassette}`\n\n"
-            f"{len(findings)} checks, {len(failed)} failed.\n\n")
+    text = (
+        f"# board-contract: {env_name}\n\nCassette: `{cassette}`\n\n"
+        f"{len(findings)} checks, {len(failed)} failed.\n\n"
+    )
     if failed:
-        text += "## Failures\n\n" + md_table(
-            ["check", "board", "DB column", "column id", "why"],
-            [(f.check, f.board, f.db_column, f.column_id, f.why) for f in failed]) + "\n"
+        text += (
+            "## Failures\n\n"
+            + md_table(
+                ["check", "board", "DB column", "column id", "why"],
+                [(f.check, f.board, f.db_column, f.column_id, f.why) for f in failed],
+            )
+            + "\n"
+        )
     if changes:
-        text += "## Contract changes (committed -> newer recording)\n\n" + md_table(
-            ["board", "column id", "change", "before", "after"],
-            [(c.board_id, c.column_id, c.kind, c.before, c.after) for c in changes]) + "\n"
+        text += (
+            "## Contract changes (committed -> newer recording)\n\n"
+            + md_table(
+                ["board", "column id", "change", "before", "after"],
+                [(c.board_id, c.column_id, c.kind, c.before, c.after) for c in changes],
+            )
+            + "\n"
+        )
     text += "## All checks\n\n" + md_table(
         ["ok", "check", "board", "DB column", "column id", "detail"],
-        [("yes" if f.ok else "**NO**", f.check, f.board, f.db_column, f.column_id, f.why) for f in findings])
+        [("yes" if f.ok else "**NO**", f.check, f.board, f.db_column, f.column_id, f.why) for f in findings],
+    )
     return text

@@ -24,7 +24,7 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -38,7 +38,14 @@ from sync.connect import open_client, open_db
 from sync.engine import SyncOptions, run_sync
 from sync.errors import ConfigError, ConfigProblem, OrdersyncError
 from sync.ledger import utcnow
-from sync.monitoring import api_success_rate, send_alert, time_queries, write_run_metrics
+from sync.monitoring import (
+    JsonFormatter,
+    api_success_rate,
+    send_alert,
+    time_queries,
+    webhook_url,
+    write_run_metrics,
+)
 from sync.summary import RunSummary
 from sync.verify import verify
 from validation.cutover_rollback import RollbackOutcome, rollback_cutover, runs_between
@@ -54,6 +61,8 @@ __all__ = ["DEFAULT_CANARY", "INJECT_POINTS", "CutoverResult", "Step", "rollback
 log = logging.getLogger(__name__)
 
 DEFAULT_CANARY = 10
+#: List every finding, so restricting them to the canary never meets a truncated list.
+VERIFY_MAX_LISTED = 1_000_000
 INJECT_POINTS = ("gate", "canary", "verify", "after-promotion")
 
 
@@ -90,6 +99,7 @@ class CutoverResult:
     verify: dict[str, Any] | None = None
     rollback: RollbackOutcome | None = None
     artifacts: dict[str, str] = field(default_factory=dict)
+    monitoring: dict[str, bool] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -100,17 +110,30 @@ class CutoverResult:
         """JSON-ready form (``cutover.json``; the sign-off page is rendered from it)."""
         gates = None
         if self.gate_run is not None:
-            gates = {"passed": self.gate_run.passed, "counts": self.gate_run.counts(),
-                     "results": [r.to_dict(relative_to=self.report_dir) for r in self.gate_run.results]}
+            gates = {
+                "passed": self.gate_run.passed,
+                "counts": self.gate_run.counts(),
+                "results": [r.to_dict(relative_to=self.report_dir) for r in self.gate_run.results],
+            }
         return {
-            "cutover_id": self.cutover_id, "config_path": str(self.config_path.resolve()),
-            "from_env": self.from_env, "to_env": self.to_env, "who": self.who,
+            "cutover_id": self.cutover_id,
+            "config_path": str(self.config_path.resolve()),
+            "from_env": self.from_env,
+            "to_env": self.to_env,
+            "who": self.who,
             "started_at": self.started_at.isoformat(timespec="seconds"),
             "finished_at": self.finished_at.isoformat(timespec="seconds") if self.finished_at else None,
-            "status": self.status, "ok": self.ok, "reason": self.reason,
-            "steps": [s.__dict__ for s in self.steps], "gates": gates, "canary": self.canary,
-            "canary_run_ids": self.canary_run_ids, "verify": self.verify,
-            "rollback": self.rollback.as_dict() if self.rollback else None, "artifacts": self.artifacts,
+            "status": self.status,
+            "ok": self.ok,
+            "reason": self.reason,
+            "steps": [s.__dict__ for s in self.steps],
+            "gates": gates,
+            "canary": self.canary,
+            "canary_run_ids": self.canary_run_ids,
+            "verify": self.verify,
+            "rollback": self.rollback.as_dict() if self.rollback else None,
+            "artifacts": self.artifacts,
+            "monitoring": self.monitoring,
         }
 
 
@@ -127,47 +150,101 @@ class _InjectedGateFailure:
     def run(self, ctx: GateContext) -> GateResult:
         """Fail with an evidence file saying so."""
         path = write_json(ctx.evidence_dir(self.name) / "injected.json", {"injected": True})
-        return gate_result(ctx, self.name, passed=False, summary="failure injected on purpose (--inject gate)",
-                           metrics={"checked": 1}, evidence=[path])
+        return gate_result(
+            ctx,
+            self.name,
+            passed=False,
+            summary="failure injected on purpose (--inject gate)",
+            metrics={"checked": 1},
+            evidence=[path],
+        )
 
 
 def run_cutover(
-    config_path: Path, *, to_env: str = "production", canary: int | None = None, canary_customer: str | None = None,
-    who: str | None = None, report_root: Path = Path("reports"), inject: str | None = None,
-    gates: Sequence[str] | None = None, gate_options: Mapping[str, Any] | None = None,
+    config_path: Path,
+    *,
+    to_env: str = "production",
+    canary: int | None = None,
+    canary_customer: str | None = None,
+    who: str | None = None,
+    report_root: Path = Path("reports"),
+    inject: str | None = None,
+    gates: Sequence[str] | None = None,
+    gate_options: Mapping[str, Any] | None = None,
 ) -> CutoverResult:
     """Run the whole sequence; ``gates`` selects gates by name (None = every registered gate)."""
     if inject is not None and inject not in INJECT_POINTS:
-        raise ConfigError([ConfigProblem("<command line>", "--inject",
-                                         f"unknown step {inject!r} (known: {', '.join(INJECT_POINTS)})")])
+        raise ConfigError(
+            [
+                ConfigProblem(
+                    "<command line>",
+                    "--inject",
+                    f"unknown step {inject!r} (known: {', '.join(INJECT_POINTS)})",
+                )
+            ]
+        )
     if canary is not None and canary_customer is not None:
-        raise ConfigError([ConfigProblem("<command line>", "--canary",
-                                         "give either a canary size or a canary customer, not both")])
+        raise ConfigError(
+            [
+                ConfigProblem(
+                    "<command line>", "--canary", "give either a canary size or a canary customer, not both"
+                )
+            ]
+        )
     if canary is not None and canary < 1:
         raise ConfigError([ConfigProblem("<command line>", "--canary", "must be at least 1")])
     config = load_config(config_path)
     config.environment(to_env)
     if config.active_environment == to_env:
-        raise ConfigError([ConfigProblem(str(config_path), "active_environment",
-                                         f"{to_env!r} is already active; there is nothing to cut over")])
+        raise ConfigError(
+            [
+                ConfigProblem(
+                    str(config_path),
+                    "active_environment",
+                    f"{to_env!r} is already active; there is nothing to cut over",
+                )
+            ]
+        )
     selected = select_gates(gates)
     if inject == "gate":
         selected.append(_InjectedGateFailure())
     cutover_id = new_cutover_id(to_env)
     report_dir = report_root / f"cutover-{cutover_id}"
     report_dir.mkdir(parents=True, exist_ok=False)
-    result = CutoverResult(cutover_id, config_path, config.active_environment, to_env, current_user(who),
-                           report_dir, datetime.now(UTC))
-    _Cutover(config, result, selected, canary if canary_customer is None else None, canary_customer,
-             inject, dict(gate_options or {})).execute()
+    result = CutoverResult(
+        cutover_id,
+        config_path,
+        config.active_environment,
+        to_env,
+        current_user(who),
+        report_dir,
+        datetime.now(UTC),
+    )
+    _Cutover(
+        config,
+        result,
+        selected,
+        canary if canary_customer is None else None,
+        canary_customer,
+        inject,
+        dict(gate_options or {}),
+    ).execute()
     return result
 
 
 class _Cutover:
     """One cutover's state; methods follow the seed's sequence."""
 
-    def __init__(self, config: Config, result: CutoverResult, gates: list[Gate], canary: int | None,
-                 customer: str | None, inject: str | None, gate_options: dict[str, Any]) -> None:
+    def __init__(
+        self,
+        config: Config,
+        result: CutoverResult,
+        gates: list[Gate],
+        canary: int | None,
+        customer: str | None,
+        inject: str | None,
+        gate_options: dict[str, Any],
+    ) -> None:
         self.config, self.result, self.gates = config, result, gates
         self.canary_size = canary if canary is not None or customer is not None else DEFAULT_CANARY
         self.customer, self.inject, self.gate_options = customer, inject, gate_options
@@ -186,7 +263,11 @@ class _Cutover:
         try:
             self._pre_deployment()
         except Exception as exc:  # nothing has changed yet: stop, name the cause, point to the report
-            reason = str(exc) if isinstance(exc, StepFailed) else f"pre-deployment crashed: {type(exc).__name__}: {exc}"
+            reason = (
+                str(exc)
+                if isinstance(exc, StepFailed)
+                else f"pre-deployment crashed: {type(exc).__name__}: {exc}"
+            )
             self._finish("FAILED", reason)
             return
         try:
@@ -194,7 +275,11 @@ class _Cutover:
             self._canary()
             self._validation()
         except BaseException as exc:
-            reason = str(exc) if isinstance(exc, StepFailed) else f"crashed after promotion: {type(exc).__name__}: {exc}"
+            reason = (
+                str(exc)
+                if isinstance(exc, StepFailed)
+                else f"crashed after promotion: {type(exc).__name__}: {exc}"
+            )
             log.error("cutover failed after promotion; rolling back", extra={**self._ctx, "reason": reason})
             self._roll_back(reason)
             if not isinstance(exc, Exception):
@@ -211,13 +296,17 @@ class _Cutover:
             yield step
         except BaseException as exc:
             step.ok = False
-            step.summary = step.summary or (str(exc) if isinstance(exc, StepFailed) else f"{type(exc).__name__}: {exc}")
+            step.summary = step.summary or (
+                str(exc) if isinstance(exc, StepFailed) else f"{type(exc).__name__}: {exc}"
+            )
             raise
         else:
             step.ok = True
         finally:
             step.duration_s = round(time.perf_counter() - t0, 3)
-            log.info("cutover step", extra={**self._ctx, "step": name, "ok": step.ok, "summary": step.summary})
+            log.info(
+                "cutover step", extra={**self._ctx, "step": name, "ok": step.ok, "summary": step.summary}
+            )
 
     # ------------------------------------------------------------------------------- pre-deployment
     def _pre_deployment(self) -> None:
@@ -230,11 +319,19 @@ class _Cutover:
                 r.artifacts[path.name] = path.name
             failed = [g.name for g in run.results if not g.passed]
             step.details = {"counts": run.counts(), "failed": failed}
-            step.summary = f"{len(run.results)} gate(s): " + ", ".join(f"{n} {k}" for k, n in run.counts().items() if n)
+            step.summary = f"{len(run.results)} gate(s): " + ", ".join(
+                f"{n} {k}" for k, n in run.counts().items() if n
+            )
             if not run.passed:
                 where = r.report_dir / "index.html"
-                send_alert(self.config, "gate_failed", f"cutover {r.cutover_id} to {r.to_env}: gate(s) "
-                           f"{', '.join(failed) or '(none ran)'} did not pass", report=str(where), **self._ctx)
+                send_alert(
+                    self.config,
+                    "gate_failed",
+                    f"cutover {r.cutover_id} to {r.to_env}: gate(s) "
+                    f"{', '.join(failed) or '(none ran)'} did not pass",
+                    report=str(where),
+                    **self._ctx,
+                )
                 raise StepFailed(f"gate(s) {', '.join(failed) or '(none ran)'} did not pass; see {where}")
         with self._step("backup-config", "pre-deployment") as step:
             backup = backup_config(r.config_path, r.cutover_id)
@@ -243,8 +340,12 @@ class _Cutover:
         with self._step("snapshot-db", "pre-deployment") as step:
             engine, tables = open_db(self.config, r.to_env)
             try:
-                counts = take_snapshot(engine, tables, r.cutover_id,
-                                       board_ids=[self.env.monday.board_id, self.env.monday.subitem_board_id])
+                counts = take_snapshot(
+                    engine,
+                    tables,
+                    r.cutover_id,
+                    board_ids=[self.env.monday.board_id, self.env.monday.subitem_board_id],
+                )
             finally:
                 engine.dispose()
             step.summary = "sync state saved: " + ", ".join(f"{t} {n}" for t, n in counts.items())
@@ -257,7 +358,9 @@ class _Cutover:
             promotion = promote(r.config_path, r.to_env, cutover_id=r.cutover_id, who=r.who)
             self.config = load_config(r.config_path)
             if self.config.active_environment != r.to_env:
-                raise StepFailed(f"the promoted file says active_environment = {self.config.active_environment!r}")
+                raise StepFailed(
+                    f"the promoted file says active_environment = {self.config.active_environment!r}"
+                )
             step.summary = f"active_environment {promotion.from_env} -> {promotion.to_env}"
             step.details = promotion.as_dict()
         self._promoted_at = utcnow().replace(microsecond=0)
@@ -280,11 +383,15 @@ class _Cutover:
             with self._step("group-permission", "deployment") as step:
                 name = f"ordersync probe {r.cutover_id}"
                 group_id = client.create_group(board, name)
-                self._record("PROMOTED", {"probe_group": {"board_id": board, "group_id": group_id, "deleted": False}})
+                self._record(
+                    "PROMOTED", {"probe_group": {"board_id": board, "group_id": group_id, "deleted": False}}
+                )
                 if self.inject == "after-promotion":
                     raise RuntimeError("injected crash after promotion (--inject after-promotion)")
                 client.delete_group(board, group_id)
-                self._record("PROMOTED", {"probe_group": {"board_id": board, "group_id": group_id, "deleted": True}})
+                self._record(
+                    "PROMOTED", {"probe_group": {"board_id": board, "group_id": group_id, "deleted": True}}
+                )
                 step.summary = f"created and deleted group {name!r} ({group_id}) on board {board}"
 
     # --------------------------------------------------------------------------------------- canary
@@ -292,40 +399,60 @@ class _Cutover:
         r = self.result
         what = f"customer {self.customer!r}" if self.customer else f"{self.canary_size} order(s)"
         with self._step("canary", "canary") as step:
-            options = SyncOptions(limit=self.canary_size if not self.customer else None, customer=self.customer,
-                                  kind="canary")
+            options = SyncOptions(
+                limit=self.canary_size if not self.customer else None, customer=self.customer, kind="canary"
+            )
             try:
                 with time_queries() as queries:
                     summary = run_sync(self.config, r.to_env, options)
             except OrdersyncError as exc:
-                send_alert(self.config, "run_failed", f"cutover {r.cutover_id}: canary run failed: {exc}", **self._ctx)
+                send_alert(
+                    self.config,
+                    "run_failed",
+                    f"cutover {r.cutover_id}: canary run failed: {exc}",
+                    **self._ctx,
+                )
                 raise StepFailed(f"canary ({what}) failed: {exc}") from exc
             finally:
                 self._note_canary_runs()
             self.summary = summary
             r.canary = summary.as_dict()
             r.canary["api_success_rate"] = api_success_rate(summary)
-            for path in write_run_metrics(summary, r.report_dir, query_times=queries.durations, stem="canary-metrics"):
+            for path in write_run_metrics(
+                summary, r.report_dir, query_times=queries.durations, stem="canary-metrics"
+            ):
                 r.artifacts[path.name] = path.name
             write_json(r.report_dir / "canary-summary.json", r.canary)
             r.artifacts["canary-summary.json"] = "canary-summary.json"
-            step.summary = (f"{what}: {summary.items_created} item(s), {summary.subitems_created} subitem(s), "
-                            f"{summary.groups_created} group(s) in {summary.duration_s:.1f}s; "
-                            f"{summary.rows_error} in error, {summary.rows_rejected} rejected")
+            step.summary = (
+                f"{what}: {summary.items_created} item(s), {summary.subitems_created} subitem(s), "
+                f"{summary.groups_created} group(s) in {summary.duration_s:.1f}s; "
+                f"{summary.rows_error} in error, {summary.rows_rejected} rejected"
+            )
             step.details = {"run_id": summary.run_id, "status": summary.status}
             problems = []
             if summary.records_synced == 0:
                 problems.append("it synced nothing (a canary that proves nothing has failed)")
-            if summary.rows_error or summary.rows_unknown:
-                problems.append(f"{summary.rows_error} row(s) in error, {summary.rows_unknown} with unknown outcome")
+            if summary.rows_error or summary.rows_unknown or summary.rows_rejected:
+                problems.append(
+                    f"{summary.rows_error} row(s) in error, {summary.rows_rejected} rejected, "
+                    f"{summary.rows_unknown} with unknown outcome"
+                )
+                first = (summary.errors or summary.rejects or [{}])[0]
+                if first.get("message") or first.get("reason"):
+                    problems.append(f"first: {first.get('message') or first.get('reason')}")
             if not summary.passed:
                 problems.append(f"run {summary.run_id} status {summary.status}")
             if self.inject == "canary":
                 problems.append("canary errors injected (--inject canary)")
             if problems:
-                first = summary.errors[0]["message"] if summary.errors else None
-                send_alert(self.config, "run_failed", f"cutover {r.cutover_id}: canary failed: {'; '.join(problems)}",
-                           run_id=summary.run_id, first_error=first, **self._ctx)
+                send_alert(
+                    self.config,
+                    "run_failed",
+                    f"cutover {r.cutover_id}: canary failed: {'; '.join(problems)}",
+                    run_id=summary.run_id,
+                    **self._ctx,
+                )
                 raise StepFailed(f"canary ({what}) failed: {'; '.join(problems)}")
 
     def _note_canary_runs(self) -> None:
@@ -347,29 +474,51 @@ class _Cutover:
             engine, tables = open_db(self.config, r.to_env)
             try:
                 with open_client(self.config, r.to_env) as client:
-                    report = verify(self.config, r.to_env, client=client, db=engine, tables=tables)
+                    report = verify(
+                        self.config,
+                        r.to_env,
+                        client=client,
+                        db=engine,
+                        tables=tables,
+                        max_listed=VERIFY_MAX_LISTED,
+                    )
                 scope = _canary_scope(engine, tables, r.canary_run_ids)
             finally:
                 engine.dispose()
             findings = _scoped_findings(report.as_dict(), scope)
-            r.verify = {"scope": "canary", "canary_findings": findings, "whole_board_ok": report.ok,
-                        "report": report.as_dict()}
+            r.verify = {
+                "scope": "canary",
+                "canary_findings": findings,
+                "whole_board_ok": report.ok,
+                "report": report.as_dict(),
+            }
             write_json(r.report_dir / "verify.json", r.verify)
             r.artifacts["verify.json"] = "verify.json"
             if self.inject == "verify":
                 findings["injected"] = 1
             step.details = {"findings": findings, "checked_items": report.checked_items}
-            step.summary = (f"{len(scope['item_ids'])} canary item(s) checked against the board: "
-                            + (", ".join(f"{n} {k}" for k, n in findings.items()) if findings else "no mismatch"))
+            step.summary = f"{len(scope['item_ids'])} canary item(s) checked against the board: " + (
+                ", ".join(f"{n} {k}" for k, n in findings.items()) if findings else "no mismatch"
+            )
             if findings:
-                raise StepFailed("verify found mismatches on what the canary wrote: "
-                                 + ", ".join(f"{n} {k}" for k, n in findings.items()) + f"; see {r.report_dir / 'verify.json'}")
+                raise StepFailed(
+                    "verify found mismatches on what the canary wrote: "
+                    + ", ".join(f"{n} {k}" for k, n in findings.items())
+                    + f"; see {r.report_dir / 'verify.json'}"
+                )
         with self._step("success-rates", "validation") as step:
             api_rate = api_success_rate(summary)
-            step.details = {"success_rate": summary.success_rate, "api_success_rate": api_rate, "threshold": threshold}
+            step.details = {
+                "success_rate": summary.success_rate,
+                "api_success_rate": api_rate,
+                "threshold": threshold,
+            }
             step.summary = f"run {summary.success_rate:.1%}, API {api_rate:.1%} (threshold {threshold:.0%})"
-            low = [f"{k} {v:.1%}" for k, v in (("run success rate", summary.success_rate),
-                                                ("API success rate", api_rate)) if v < threshold]
+            low = [
+                f"{k} {v:.1%}"
+                for k, v in (("run success rate", summary.success_rate), ("API success rate", api_rate))
+                if v < threshold
+            ]
             if low:
                 raise StepFailed(f"{', '.join(low)} below the {threshold:.0%} threshold")
 
@@ -388,6 +537,12 @@ class _Cutover:
         r.status, r.reason, r.finished_at = status, reason, datetime.now(UTC)
         if not recorded:
             self._record(status, {"reason": reason}, finished=True)
+        r.monitoring = {
+            "run_metrics": "canary-metrics.prom" in r.artifacts,
+            "db_query_timing": bool(r.canary) and "canary-metrics.json" in r.artifacts,
+            "alert_webhook": webhook_url(self.config) is not None,
+            "json_logs": any(isinstance(h.formatter, JsonFormatter) for h in logging.getLogger().handlers),
+        }
         from validation.signoff import write_signoff  # the page renders this result; imported late on purpose
 
         write_json(r.report_dir / "cutover.json", r.as_dict())
@@ -401,9 +556,17 @@ class _Cutover:
         """Best effort: the database may be the very thing that is broken; the files still tell the story."""
         r = self.result
         try:
-            record_cutover(self.config, r.to_env, r.cutover_id, status=status, from_env=r.from_env, who=r.who,
-                           details={"report_dir": str(r.report_dir.resolve()), **(details or {})}, finished=finished)
-        except Exception as exc:  # noqa: BLE001 - recording must never change the outcome
+            record_cutover(
+                self.config,
+                r.to_env,
+                r.cutover_id,
+                status=status,
+                from_env=r.from_env,
+                who=r.who,
+                details={"report_dir": str(r.report_dir.resolve()), **(details or {})},
+                finished=finished,
+            )
+        except Exception as exc:
             log.warning("cutover not recorded in the database", extra={**self._ctx, "error": str(exc)})
 
 
@@ -415,23 +578,33 @@ def _canary_scope(engine: sa.Engine, tables: Any, run_ids: Sequence[str]) -> dic
     if not run_ids:
         return scope
     with engine.connect() as conn:
-        rows = conn.execute(sa.select(ops.c.monday_id, ops.c.record_key).where(
-            ops.c.run_id.in_(list(run_ids)), ops.c.entity == "ITEM")).all()
+        rows = conn.execute(
+            sa.select(ops.c.monday_id, ops.c.record_key).where(
+                ops.c.run_id.in_(list(run_ids)), ops.c.entity == "ITEM"
+            )
+        ).all()
         for monday_id, key in rows:
             if monday_id:
                 scope["item_ids"].add(str(monday_id))
             if key:
                 scope["record_uuids"].add(str(key))
         if scope["record_uuids"]:
-            scope["orders"] = {str(o) for o in conn.execute(sa.select(t.c["AAG ORDER NUMBER"]).where(
-                t.c.record_uuid.in_(sorted(scope["record_uuids"])))).scalars() if o is not None}
+            scope["orders"] = {
+                str(o)
+                for o in conn.execute(
+                    sa.select(t.c["AAG ORDER NUMBER"]).where(
+                        t.c.record_uuid.in_(sorted(scope["record_uuids"]))
+                    )
+                ).scalars()
+                if o is not None
+            }
     return scope
 
 
 def _scoped_findings(report: Mapping[str, Any], scope: Mapping[str, set[str]]) -> dict[str, int]:
     """Mismatch counts restricted to the canary's items and orders (the board may hold older items)."""
     ids, uuids, orders = scope["item_ids"], scope["record_uuids"], scope["orders"]
-    keep = {
+    keep: dict[str, Callable[[Mapping[str, Any]], bool]] = {
         "missing": lambda e: str(e["record_uuid"]) in uuids,
         "orphans": lambda e: str(e["item_id"]) in ids or e["order_number"] in orders,
         "duplicates": lambda e: e["order_number"] in orders or any(str(i) in ids for i in e["item_ids"]),

@@ -70,20 +70,28 @@ class RollbackOutcome:
         return {**self.__dict__, "complete": self.complete}
 
 
-def runs_between(engine: Engine, tables: Tables, env_name: str, start: datetime, end: datetime | None) -> list[dict[str, Any]]:
+def runs_between(
+    engine: Engine, tables: Tables, env_name: str, start: datetime, end: datetime | None
+) -> list[dict[str, Any]]:
     """Ledger runs of ``env_name`` started in ``[start, end)`` (naive UTC), oldest first."""
     runs = tables.runs
     where = [runs.c.environment == env_name, runs.c.started_at >= start]
     if end is not None:
         where.append(runs.c.started_at < end)
     with engine.connect() as conn:
-        return [dict(r) for r in conn.execute(sa.select(
-            runs.c.run_id, runs.c.kind, runs.c.status, runs.c.started_at, runs.c.rolls_back
-        ).where(*where).order_by(runs.c.started_at, runs.c.run_id)).mappings()]
+        return [
+            dict(r)
+            for r in conn.execute(
+                sa.select(runs.c.run_id, runs.c.kind, runs.c.status, runs.c.started_at, runs.c.rolls_back)
+                .where(*where)
+                .order_by(runs.c.started_at, runs.c.run_id)
+            ).mappings()
+        ]
 
 
-def rollback_cutover(config_path: Path, cutover_id: str | None = None, *, who: str | None = None,
-                     reason: str | None = None) -> RollbackOutcome:
+def rollback_cutover(
+    config_path: Path, cutover_id: str | None = None, *, who: str | None = None, reason: str | None = None
+) -> RollbackOutcome:
     """Undo ``cutover_id`` (``None`` or ``"last"``: the newest promotion in the log)."""
     wanted = None if cutover_id in (None, "last") else cutover_id
     promotion = last_promotion(config_path, wanted)
@@ -94,8 +102,10 @@ def rollback_cutover(config_path: Path, cutover_id: str | None = None, *, who: s
     outcome = RollbackOutcome(promotion.cutover_id, promotion.to_env)
     newer = _unreverted_newer(config_path, promotion)
     if newer:
-        outcome.remaining.append(f"cutover {newer} was promoted after this one and is still in force; "
-                                 f"roll it back first (ordersync rollback --cutover {newer})")
+        outcome.remaining.append(
+            f"cutover {newer} was promoted after this one and is still in force; "
+            f"roll it back first (ordersync rollback --cutover {newer})"
+        )
         return _done(config_path, outcome, who, reason)
     config = _revert_config(config_path, promotion, outcome, who)
     if config is None:
@@ -108,21 +118,26 @@ def rollback_cutover(config_path: Path, cutover_id: str | None = None, *, who: s
     return _done(config_path, outcome, who, reason, config=config)
 
 
-def _revert_config(config_path: Path, promotion: Promotion, outcome: RollbackOutcome, who: str | None) -> Config | None:
+def _revert_config(
+    config_path: Path, promotion: Promotion, outcome: RollbackOutcome, who: str | None
+) -> Config | None:
     """Step 1: the previous file back, unless someone edited the promoted one since."""
     backup = backup_path(config_path, promotion.cutover_id)
     current = config_path.read_bytes() if config_path.exists() else b""
     if not backup.exists():
-        outcome.remaining.append(f"backup {backup} is missing; set active_environment back to "
-                                 f"{promotion.from_env!r} by hand")
+        outcome.remaining.append(
+            f"backup {backup} is missing; set active_environment back to {promotion.from_env!r} by hand"
+        )
     elif current == backup.read_bytes():
         outcome.config = "already the pre-cutover file"
     elif sha256_of(current) == promotion.sha256_after:
         revert_promotion(config_path, promotion.cutover_id, who=who)
         outcome.config = f"reverted to {backup.name} (active_environment = {promotion.from_env!r})"
     else:
-        outcome.remaining.append(f"{config_path} was edited after the promotion; not overwritten. Compare it with "
-                                 f"{backup} and set active_environment = {promotion.from_env!r} by hand")
+        outcome.remaining.append(
+            f"{config_path} was edited after the promotion; not overwritten. Compare it with "
+            f"{backup} and set active_environment = {promotion.from_env!r} by hand"
+        )
     try:
         return load_config(config_path)
     except ConfigError as exc:
@@ -130,22 +145,36 @@ def _revert_config(config_path: Path, promotion: Promotion, outcome: RollbackOut
         return None
 
 
-def _undo_target(config: Config, engine: Engine, tables: Tables, promotion: Promotion, outcome: RollbackOutcome) -> None:
+def _undo_target(
+    config: Config, engine: Engine, tables: Tables, promotion: Promotion, outcome: RollbackOutcome
+) -> None:
     """Steps 2-4 on the target environment: canary runs, probe group, database snapshot."""
     env_name, cutover_id = promotion.to_env, promotion.cutover_id
     record = read_cutover(config, env_name, cutover_id) or {"details": {}}
     details = record["details"]
     start = datetime.fromisoformat(promotion.at).replace(tzinfo=None)
-    runs = runs_between(engine, tables, env_name, start, _next_promotion_at(config_path=config.path, after=promotion))
-    canaries = list(dict.fromkeys([*details.get("canary_run_ids", []),
-                                   *(r["run_id"] for r in runs if r["kind"] == "canary")]))
+    runs = runs_between(
+        engine, tables, env_name, start, _next_promotion_at(config_path=config.path, after=promotion)
+    )
+    canaries = list(
+        dict.fromkeys(
+            [*details.get("canary_run_ids", []), *(r["run_id"] for r in runs if r["kind"] == "canary")]
+        )
+    )
     rolled_back = {r["rolls_back"] for r in runs if r["kind"] == "rollback"}
-    foreign = [r["run_id"] for r in runs if r["kind"] not in ("canary", "rollback")
-               and r["status"] != "ROLLED_BACK" and r["run_id"] not in rolled_back]
+    foreign = [
+        r["run_id"]
+        for r in runs
+        if r["kind"] not in ("canary", "rollback")
+        and r["status"] != "ROLLED_BACK"
+        and r["run_id"] not in rolled_back
+    ]
     if foreign:
-        outcome.remaining += [f"run {run_id} wrote to {env_name} after the promotion; roll it back first "
-                              f"(ordersync rollback --run {run_id} --env {env_name}), then run this again"
-                              for run_id in foreign]
+        outcome.remaining += [
+            f"run {run_id} wrote to {env_name} after the promotion; roll it back first "
+            f"(ordersync rollback --run {run_id} --env {env_name}), then run this again"
+            for run_id in foreign
+        ]
         return
     status = {r["run_id"]: r["status"] for r in runs}
     for run_id in canaries:
@@ -161,7 +190,9 @@ def _undo_target(config: Config, engine: Engine, tables: Tables, promotion: Prom
     outcome.remaining += restored.remaining
 
 
-def _remove_probe(config: Config, env_name: str, probe: dict[str, Any] | None, outcome: RollbackOutcome) -> None:
+def _remove_probe(
+    config: Config, env_name: str, probe: dict[str, Any] | None, outcome: RollbackOutcome
+) -> None:
     if not probe:
         return
     if probe.get("deleted"):
@@ -177,7 +208,9 @@ def _remove_probe(config: Config, env_name: str, probe: dict[str, Any] | None, o
             else:
                 outcome.probe_group = f"{group_id} already gone"
     except OrdersyncError as exc:
-        outcome.remaining.append(f"probe group {group_id} on board {board}: could not delete ({exc}); delete it by hand")
+        outcome.remaining.append(
+            f"probe group {group_id} on board {board}: could not delete ({exc}); delete it by hand"
+        )
 
 
 def _unreverted_newer(config_path: Path, promotion: Promotion) -> str | None:
@@ -207,17 +240,31 @@ def _next_promotion_at(*, config_path: Path, after: Promotion) -> datetime | Non
     return None
 
 
-def _done(config_path: Path, outcome: RollbackOutcome, who: str | None, reason: str | None,
-          config: Config | None = None) -> RollbackOutcome:
+def _done(
+    config_path: Path,
+    outcome: RollbackOutcome,
+    who: str | None,
+    reason: str | None,
+    config: Config | None = None,
+) -> RollbackOutcome:
     status = "ROLLED_BACK" if outcome.complete else "ROLLBACK_INCOMPLETE"
-    text = f"cutover {outcome.cutover_id} to {outcome.to_env} rolled back" + (f" ({reason})" if reason else "")
+    text = f"cutover {outcome.cutover_id} to {outcome.to_env} rolled back" + (
+        f" ({reason})" if reason else ""
+    )
     if not outcome.complete:
         text += "; STILL TO DO: " + "; ".join(outcome.remaining)
     if config is not None and outcome.to_env:
         try:
-            record_cutover(config, outcome.to_env, outcome.cutover_id, status=status, who=who, finished=True,
-                           details={"rollback": outcome.as_dict(), **({"reason": reason} if reason else {})})
-        except Exception as exc:  # noqa: BLE001 - the rollback itself is done; say the record is missing
+            record_cutover(
+                config,
+                outcome.to_env,
+                outcome.cutover_id,
+                status=status,
+                who=who,
+                finished=True,
+                details={"rollback": outcome.as_dict(), **({"reason": reason} if reason else {})},
+            )
+        except Exception as exc:
             outcome.remaining.append(f"rollback not recorded in ordersync_cutovers: {exc}")
     alert_config = config
     if alert_config is None:
@@ -226,7 +273,13 @@ def _done(config_path: Path, outcome: RollbackOutcome, who: str | None, reason: 
         except ConfigError:
             alert_config = None
     if alert_config is not None:
-        send_alert(alert_config, "rollback" if outcome.complete else "rollback_incomplete", text,
-                   cutover_id=outcome.cutover_id, environment=outcome.to_env, remaining=outcome.remaining)
+        send_alert(
+            alert_config,
+            "rollback" if outcome.complete else "rollback_incomplete",
+            text,
+            cutover_id=outcome.cutover_id,
+            environment=outcome.to_env,
+            remaining=outcome.remaining,
+        )
     log.warning("cutover rolled back", extra={"cutover_id": outcome.cutover_id, "complete": outcome.complete})
     return outcome

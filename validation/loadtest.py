@@ -149,8 +149,13 @@ def user_config(
     raw = base.model_dump()
     env = raw["environments"][ENV_NAME]
     env["database"] = {"url": db_url}
-    env["monday"].update(api_url=f"{url.rstrip('/')}/v2", transport="http", board_id=board_id,
-                         subitem_board_id=subitem_board_id, emulator_state=None)
+    env["monday"].update(
+        api_url=f"{url.rstrip('/')}/v2",
+        transport="http",
+        board_id=board_id,
+        subitem_board_id=subitem_board_id,
+        emulator_state=None,
+    )
     raw["sync"].update(
         batch_size=profile.batch_size,
         complexity_budget_per_minute=profile.user_share(profile.complexity_budget_per_minute),
@@ -175,8 +180,11 @@ class Reconciliation:
 
     def __add__(self, other: Reconciliation) -> Reconciliation:
         return Reconciliation(
-            self.orders + other.orders, self.lines + other.lines, self.lost + other.lost,
-            self.duplicated + other.duplicated, self.not_synced + other.not_synced,
+            self.orders + other.orders,
+            self.lines + other.lines,
+            self.lost + other.lost,
+            self.duplicated + other.duplicated,
+            self.not_synced + other.not_synced,
             (self.problems + other.problems)[:50],
         )
 
@@ -223,8 +231,9 @@ class Verdict:
     note: str = ""
 
 
-def _check(name: str, measured: float | None, comparison: str, limit: float, *, gating: bool = True,
-           note: str = "") -> Verdict:
+def _check(
+    name: str, measured: float | None, comparison: str, limit: float, *, gating: bool = True, note: str = ""
+) -> Verdict:
     if measured is None:
         return Verdict(name, None, limit, comparison, False, gating, note or "not measured; fail-closed")
     ok = measured >= limit if comparison == ">=" else measured <= limit
@@ -244,18 +253,40 @@ def evaluate(profile: LoadProfile, measured: Measured) -> list[Verdict]:
         _check("rows not SYNCED", rec.not_synced, "<=", 0, note="every inserted order and line ends SYNCED"),
     ]
     if t.target_records_per_s is not None:
-        verdicts.append(_check("engine target records/s", measured.records_per_s, ">=", t.target_records_per_s,
-                               gating=False, note="the engine's own capacity target; reported, not gating"))
+        verdicts.append(
+            _check(
+                "engine target records/s",
+                measured.records_per_s,
+                ">=",
+                t.target_records_per_s,
+                gating=False,
+                note="the engine's own capacity target; reported, not gating",
+            )
+        )
     if t.max_rss_mb is not None:
         verdicts.append(_check("peak RSS MB", measured.peak_rss_mb, "<=", t.max_rss_mb))
     bound = profile.budget_bound_per_s
     if t.min_budget_ratio is not None:
         ratio = measured.records_per_s / bound if bound else None
-        verdicts.append(_check("share of budget bound", ratio, ">=", t.min_budget_ratio,
-                               note=f"budget bound {bound:.2f} records/s" if bound else "profile has no budget"))
+        verdicts.append(
+            _check(
+                "share of budget bound",
+                ratio,
+                ">=",
+                t.min_budget_ratio,
+                note=f"budget bound {bound:.2f} records/s" if bound else "profile has no budget",
+            )
+        )
     if t.max_avoidable_429 is not None:
-        verdicts.append(_check("avoidable 429s", measured.http_429, "<=", t.max_avoidable_429,
-                               note="the engine paces to the budget, so every 429 was avoidable"))
+        verdicts.append(
+            _check(
+                "avoidable 429s",
+                measured.http_429,
+                "<=",
+                t.max_avoidable_429,
+                note="the engine paces to the budget, so every 429 was avoidable",
+            )
+        )
     return verdicts
 
 
@@ -282,7 +313,9 @@ def reconcile(
     for op in operations:
         kind = str(op.get("op"))
         board = str(op.get("board_id"))
-        if (kind == "create_item" and board == board_id) or (kind == "create_subitem" and board == subitem_board_id):
+        if (kind == "create_item" and board == board_id) or (
+            kind == "create_subitem" and board == subitem_board_id
+        ):
             created[kind].append(str(op.get("item_id")))
     problems: list[str] = []
     lost = duplicated = not_synced = 0
@@ -296,7 +329,9 @@ def reconcile(
         lost += len(missing)
         duplicated += len(extra) + twice
         if missing:
-            problems.append(f"{kind}: {len(missing)} id(s) in the DB never created on board, e.g. {sorted(missing)[:3]}")
+            problems.append(
+                f"{kind}: {len(missing)} id(s) in the DB never created on board, e.g. {sorted(missing)[:3]}"
+            )
         if extra or twice:
             problems.append(f"{kind}: {len(extra)} orphan and {twice} repeated create(s) on the board")
     return Reconciliation(len(item_ids), len(subitem_ids), lost, duplicated, not_synced, tuple(problems))
@@ -334,8 +369,11 @@ class LoadTestResult:
             "profile": asdict(self.profile),
             "passed": self.passed,
             "locust_exit_code": self.locust_exit_code,
-            "measured": {**asdict(m), "records_per_s": round(m.records_per_s, 2),
-                         "failure_ratio": round(m.failure_ratio, 6)},
+            "measured": {
+                **asdict(m),
+                "records_per_s": round(m.records_per_s, 2),
+                "failure_ratio": round(m.failure_ratio, 6),
+            },
             "baseline": self.baseline,
             "engine_over_baseline": round(self.ratio, 1) if self.ratio is not None else None,
             "verdicts": [asdict(v) for v in self.verdicts],
@@ -381,10 +419,26 @@ def _locust_command(profile: LoadProfile, report_dir: Path) -> list[str]:
     script = Path(sys.executable).with_name("locust")
     base = [str(script)] if script.exists() else [sys.executable, "-m", "locust"]
     return [
-        *base, "-f", str(LOCUSTFILE), "--headless", "-u", str(profile.users), "-r", str(profile.users),
-        "--run-time", f"{profile.run_time_s}s", "--stop-timeout", str(profile.stop_timeout_s),
-        "--csv", str(report_dir / "locust"), "--csv-full-history", "--html", str(report_dir / "locust.html"),
-        "--only-summary", "--loglevel", "WARNING",
+        *base,
+        "-f",
+        str(LOCUSTFILE),
+        "--headless",
+        "-u",
+        str(profile.users),
+        "-r",
+        str(profile.users),
+        "--run-time",
+        f"{profile.run_time_s}s",
+        "--stop-timeout",
+        str(profile.stop_timeout_s),
+        "--csv",
+        str(report_dir / "locust"),
+        "--csv-full-history",
+        "--html",
+        str(report_dir / "locust.html"),
+        "--only-summary",
+        "--loglevel",
+        "WARNING",
     ]
 
 
@@ -402,8 +456,15 @@ def run_load_test(
     report_dir = Path(report_dir)
     report_dir.mkdir(parents=True, exist_ok=True)
     emulator = build_emulator(
-        faults=FaultProfile(profile.latency_ms, profile.jitter_ms, profile.rate_429, profile.rate_500,
-                            profile.rate_timeout, profile.rate_timeout_after_apply, profile.seed),
+        faults=FaultProfile(
+            profile.latency_ms,
+            profile.jitter_ms,
+            profile.rate_429,
+            profile.rate_500,
+            profile.rate_timeout,
+            profile.rate_timeout_after_apply,
+            profile.seed,
+        ),
         complexity_budget=profile.complexity_budget_per_minute,
         rate_limit_per_minute=profile.rate_limit_per_minute,
         seed=profile.seed,
@@ -415,8 +476,9 @@ def run_load_test(
         (report_dir / RESULT_FILE).unlink(missing_ok=True)
         log = (report_dir / "locust.log").open("w", encoding="utf-8")
         with log:
-            proc = subprocess.Popen(_locust_command(profile, report_dir), cwd=ROOT, env=env,
-                                    stdout=log, stderr=subprocess.STDOUT)
+            proc = subprocess.Popen(
+                _locust_command(profile, report_dir), cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
+            )
             sampler = _RssSampler(proc.pid)
             sampler.start()
             try:
@@ -466,7 +528,9 @@ def _measured(locust: Mapping[str, Any], peak_rss_mb: float) -> Measured:
         records_failed=int(locust.get("records_failed", 0)),
         peak_rss_mb=round(peak_rss_mb, 1) if peak_rss_mb > 0 else None,
         http_429=int(locust.get("http_429", 0)),
-        reconciliation=Reconciliation(**rec) if rec else Reconciliation(not_synced=-1, problems=("not reconciled",)),
+        reconciliation=Reconciliation(**rec)
+        if rec
+        else Reconciliation(not_synced=-1, problems=("not reconciled",)),
         runs=int(locust.get("runs", 0)),
         latency_ms={k: float(v) for k, v in (locust.get("latency_ms") or {}).items()},
     )
@@ -480,19 +544,24 @@ class LoadGate:
     """
 
     name = "load-test"
-    description = "A short real Locust run of the sync engine against the emulator meets its profile's thresholds."
+    description = (
+        "A short real Locust run of the sync engine against the emulator meets its profile's thresholds."
+    )
 
     def run(self, ctx: GateContext) -> GateResult:
         """Run the profile into the gate's evidence folder and turn the verdicts into a GateResult."""
         profile = str(ctx.options.get("load_profile") or "ci")
         duration = ctx.options.get("load_duration_s")
-        result = run_load_test(profile, ctx.evidence_dir(self.name),
-                               duration_s=int(duration) if duration else None)
+        result = run_load_test(
+            profile, ctx.evidence_dir(self.name), duration_s=int(duration) if duration else None
+        )
         missed = [v.name for v in result.verdicts if v.gating and not v.passed]
         m = result.measured
-        summary = (f"profile {profile}: {m.records} records at {m.records_per_s:.0f}/s, "
-                   f"{m.reconciliation.lost} lost, {m.reconciliation.duplicated} duplicated; "
-                   + (f"missed: {', '.join(missed)}" if missed else "every threshold met"))
+        summary = (
+            f"profile {profile}: {m.records} records at {m.records_per_s:.0f}/s, "
+            f"{m.reconciliation.lost} lost, {m.reconciliation.duplicated} duplicated; "
+            + (f"missed: {', '.join(missed)}" if missed else "every threshold met")
+        )
         metrics = {
             "checked": sum(1 for v in result.verdicts if v.gating),
             "records": m.records,
@@ -503,8 +572,12 @@ class LoadGate:
             "duplicated": m.reconciliation.duplicated,
             "locust_exit_code": result.locust_exit_code,
         }
-        evidence = [p for k, p in result.files.items() if k in ("html", "json", "locust_html") and p.is_file()]
-        return gate_result(ctx, self.name, passed=result.passed, summary=summary, metrics=metrics, evidence=evidence)
+        evidence = [
+            p for k, p in result.files.items() if k in ("html", "json", "locust_html") and p.is_file()
+        ]
+        return gate_result(
+            ctx, self.name, passed=result.passed, summary=summary, metrics=metrics, evidence=evidence
+        )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -519,11 +592,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     started = time.perf_counter()
     result = run_load_test(args.profile, args.report_dir, duration_s=args.duration)
     m, b = result.measured, result.baseline
-    print(f"profile {result.profile.name}: {m.records} records in {m.elapsed_s:.1f}s = {m.records_per_s:.1f}/s "
-          f"over {m.runs} runs; baseline {b.get('records_per_s')}/s; ratio {result.ratio and round(result.ratio, 1)}x")
-    print(f"latency ms {m.latency_ms}; peak RSS {m.peak_rss_mb} MB; 429s {m.http_429}; "
-          f"lost {m.reconciliation.lost}, duplicated {m.reconciliation.duplicated}, "
-          f"not synced {m.reconciliation.not_synced}")
+    ratio = round(result.ratio, 1) if result.ratio is not None else None
+    print(
+        f"profile {result.profile.name}: {m.records} records in {m.elapsed_s:.1f}s = {m.records_per_s:.1f}/s "
+        f"over {m.runs} runs; baseline {b.get('records_per_s')}/s; ratio {ratio}x"
+    )
+    print(
+        f"latency ms {m.latency_ms}; peak RSS {m.peak_rss_mb} MB; 429s {m.http_429}; "
+        f"lost {m.reconciliation.lost}, duplicated {m.reconciliation.duplicated}, "
+        f"not synced {m.reconciliation.not_synced}"
+    )
     for v in result.verdicts:
         mark = "PASS" if v.passed else ("FAIL" if v.gating else "miss (info)")
         print(f"  {mark:12} {v.name}: {v.measured} {v.comparison} {v.limit} {v.note}")

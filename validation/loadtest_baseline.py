@@ -17,6 +17,7 @@ back to the database (the origin did, which would only make it slower). A 429 is
 
 from __future__ import annotations
 
+import contextlib
 import json
 import shutil
 import tempfile
@@ -81,18 +82,17 @@ def run_baseline(url: str, profile: LoadProfile, *, users: int, duration_s: floa
     threads = [threading.Thread(target=worker, args=(n,), name=f"baseline-{n}") for n in range(users)]
     for thread in threads:
         thread.start()
-    try:
+    with contextlib.suppress(threading.BrokenBarrierError):  # a failed setup is in ``errors``
         barrier.wait(timeout=300)
-    except threading.BrokenBarrierError:
-        pass
     started = time.perf_counter()
     for thread in threads:
         thread.join(timeout=duration_s + 120)
     elapsed = stamps.get("last_end", time.perf_counter()) - started
     total = BaselineTally(**{k: sum(getattr(t, k) for t in tallies) for k in asdict(BaselineTally())})
     return {
-        "method": "one request per record with the monday PyPI client (ProdPerfect, v2.x), endpoint re-pointed "
-                  "at the emulator; values from ordersync's planner",
+        "method": "one request per record with the monday PyPI client (ProdPerfect, v2.x), endpoint "
+        "re-pointed "
+        "at the emulator; values from ordersync's planner",
         "users": users,
         "duration_s": round(elapsed, 2),
         **asdict(total),
@@ -111,8 +111,9 @@ class _Worker:
         self.board_id, self.subitem_board_id = int(ids["board_id"]), int(ids["subitem_board_id"])
         self.folder = Path(tempfile.mkdtemp(prefix=f"ordersync-baseline-u{number}-"))
         db_url = f"sqlite:///{self.folder / 'orders.db'}"
-        self.config: Config = user_config(load_config(shipped_config_path()), profile, url, db_url,
-                                          self.board_id, self.subitem_board_id)
+        self.config: Config = user_config(
+            load_config(shipped_config_path()), profile, url, db_url, self.board_id, self.subitem_board_id
+        )
         self.env = self.config.environment(ENV_NAME)
         self.tables: Tables = build_tables()
         self.db = make_engine(db_url)
@@ -150,13 +151,18 @@ class _Worker:
     def _next_slice(self) -> list[dict[str, Any]]:
         count = self.profile.orders_per_run
         start = BASELINE_SEED_OFFSET + self.number * self.profile.orders_per_user + self.inserted
-        insert_orders(self.db, self.tables.staging, generate_orders(count, self.profile.seed + self.number, start=start))
+        insert_orders(
+            self.db, self.tables.staging, generate_orders(count, self.profile.seed + self.number, start=start)
+        )
         self.inserted += count
         t = self.tables.target
         with self.db.begin() as conn:
             detect_changes(conn, self.config, self.env, self.tables)
-            rows = conn.execute(sa.select(t).where(t.c.monday_item_id.is_(None))
-                                .order_by(t.c.record_uuid)).mappings().all()
+            rows = (
+                conn.execute(sa.select(t).where(t.c.monday_item_id.is_(None)).order_by(t.c.record_uuid))
+                .mappings()
+                .all()
+            )
             conn.execute(t.update().where(t.c.monday_item_id.is_(None)).values(monday_item_id=0))  # taken
         return [dict(r) for r in rows]
 
@@ -173,8 +179,11 @@ class _Worker:
                 return
             self.groups[op.group_name] = answer["data"]["create_group"]["id"]
             self.tally.groups += 1
-        created = self._send(lambda: self.naive.items.create_item(
-            self.board_id, self.groups[op.group_name], op.name, dict(op.values), op.create_labels))
+        created = self._send(
+            lambda: self.naive.items.create_item(
+                self.board_id, self.groups[op.group_name], op.name, dict(op.values), op.create_labels
+            )
+        )
         if created is None:
             self.tally.failures += 1
             return
@@ -184,8 +193,11 @@ class _Worker:
         subs, sub_rejects = plan_subitems(self.config, self.env, lines, self.subitems_board)
         self.tally.failures += len(sub_rejects)
         for sub in subs:
-            done = self._send(lambda s=sub: self.naive.items.create_subitem(  # type: ignore[misc]
-                s.parent_item_id, s.name, dict(s.values), s.create_labels))
+            done = self._send(
+                lambda s=sub: self.naive.items.create_subitem(
+                    s.parent_item_id, s.name, dict(s.values), s.create_labels
+                )
+            )
             if done is None:
                 self.tally.failures += 1
             else:
@@ -194,8 +206,15 @@ class _Worker:
     def _lines(self, header: dict[str, Any], parent: int) -> list[dict[str, Any]]:
         lines = self.tables.lines
         with self.db.connect() as conn:
-            rows = conn.execute(sa.select(lines).where(lines.c.record_uuid == header["record_uuid"])
-                                .order_by(lines.c.size_code)).mappings().all()
+            rows = (
+                conn.execute(
+                    sa.select(lines)
+                    .where(lines.c.record_uuid == header["record_uuid"])
+                    .order_by(lines.c.size_code)
+                )
+                .mappings()
+                .all()
+            )
         return [{**r, "order_number": header["AAG ORDER NUMBER"], "parent_item_id": parent} for r in rows]
 
     def _send(self, call: Any, attempts: int = 6) -> dict[str, Any] | None:

@@ -13,6 +13,7 @@ writes the backup's bytes back; run twice, the second call changes nothing.
 
 from __future__ import annotations
 
+import contextlib
 import getpass
 import hashlib
 import json
@@ -99,8 +100,15 @@ def backup_config(config_path: Path, cutover_id: str) -> Path:
     target = backup_path(config_path, cutover_id)
     if target.exists():
         if target.read_bytes() != data:
-            raise ConfigError([ConfigProblem(str(target), "<backup>",
-                                             "a different backup for this cutover already exists; not overwriting it")])
+            raise ConfigError(
+                [
+                    ConfigProblem(
+                        str(target),
+                        "<backup>",
+                        "a different backup for this cutover already exists; not overwriting it",
+                    )
+                ]
+            )
         return target
     _atomic_write(target, data)
     return target
@@ -118,8 +126,14 @@ def set_active_environment(text: str, env_name: str) -> str:
     return tomlkit.dumps(doc)
 
 
-def promote(config_path: Path, to_env: str, *, cutover_id: str | None = None, who: str | None = None,
-            record_in_db: bool = True) -> Promotion:
+def promote(
+    config_path: Path,
+    to_env: str,
+    *,
+    cutover_id: str | None = None,
+    who: str | None = None,
+    record_in_db: bool = True,
+) -> Promotion:
     """Back up, switch ``active_environment`` to ``to_env``, verify the new file loads, log it."""
     config = load_config(config_path)
     config.environment(to_env)  # unknown name -> ConfigError listing the known ones
@@ -134,15 +148,27 @@ def promote(config_path: Path, to_env: str, *, cutover_id: str | None = None, wh
         _atomic_write(config_path, before)
         raise
     promotion = Promotion(
-        cutover_id=cutover_id, config_path=str(config_path.resolve()), backup_path=str(backup.resolve()),
-        from_env=config.active_environment, to_env=to_env, who=current_user(who),
-        at=datetime.now(UTC).isoformat(timespec="seconds"), sha256_before=sha256_of(before),
+        cutover_id=cutover_id,
+        config_path=str(config_path.resolve()),
+        backup_path=str(backup.resolve()),
+        from_env=config.active_environment,
+        to_env=to_env,
+        who=current_user(who),
+        at=datetime.now(UTC).isoformat(timespec="seconds"),
+        sha256_before=sha256_of(before),
         sha256_after=sha256_of(after),
     )
     if record_in_db:
         try:
-            record_cutover(config, to_env, cutover_id, from_env=promotion.from_env, status="PROMOTED",
-                           who=promotion.who, details={"promotion": promotion.as_dict()})
+            record_cutover(
+                config,
+                to_env,
+                cutover_id,
+                from_env=promotion.from_env,
+                status="PROMOTED",
+                who=promotion.who,
+                details={"promotion": promotion.as_dict()},
+            )
         except Exception:  # an unrecorded promotion must not stay in force
             _atomic_write(config_path, before)
             raise
@@ -154,14 +180,23 @@ def revert_promotion(config_path: Path, cutover_id: str, *, who: str | None = No
     """Put the backup's bytes back; True when the file changed, False when it already was the backup."""
     backup = backup_path(config_path, cutover_id)
     if not backup.exists():
-        raise ConfigError([ConfigProblem(str(backup), "<backup>", "no backup for this cutover; cannot revert")])
+        raise ConfigError(
+            [ConfigProblem(str(backup), "<backup>", "no backup for this cutover; cannot revert")]
+        )
     original = backup.read_bytes()
     if config_path.exists() and config_path.read_bytes() == original:
         return False
     _atomic_write(config_path, original)
-    _append_log(config_path, {"action": "revert", "cutover_id": cutover_id, "who": current_user(who),
-                              "at": datetime.now(UTC).isoformat(timespec="seconds"),
-                              "sha256_restored": sha256_of(original)})
+    _append_log(
+        config_path,
+        {
+            "action": "revert",
+            "cutover_id": cutover_id,
+            "who": current_user(who),
+            "at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "sha256_restored": sha256_of(original),
+        },
+    )
     return True
 
 
@@ -188,8 +223,15 @@ def last_promotion(config_path: Path, cutover_id: str | None = None) -> Promotio
 
 
 def record_cutover(
-    config: Config, env_name: str, cutover_id: str, *, status: str, from_env: str | None = None,
-    who: str | None = None, details: dict[str, Any] | None = None, finished: bool = False,
+    config: Config,
+    env_name: str,
+    cutover_id: str,
+    *,
+    status: str,
+    from_env: str | None = None,
+    who: str | None = None,
+    details: dict[str, Any] | None = None,
+    finished: bool = False,
 ) -> None:
     """Insert or update the cutover's row in ``ordersync_cutovers``; ``details`` are merged into the JSON."""
     engine, tables = open_db(config, env_name)
@@ -198,14 +240,23 @@ def record_cutover(
         with engine.begin() as conn:
             row = conn.execute(sa.select(table).where(table.c.cutover_id == cutover_id)).mappings().first()
             merged = {**(json.loads(row["details"]) if row and row["details"] else {}), **(details or {})}
-            values: dict[str, Any] = {"status": status, "details": json.dumps(jsonable(merged), ensure_ascii=False)}
+            values: dict[str, Any] = {
+                "status": status,
+                "details": json.dumps(jsonable(merged), ensure_ascii=False),
+            }
             if finished:
                 values["finished_at"] = utcnow()
             if row is None:
-                conn.execute(table.insert().values(
-                    cutover_id=cutover_id, from_env=from_env or config.active_environment, to_env=env_name,
-                    who=current_user(who), started_at=utcnow(), **values,
-                ))
+                conn.execute(
+                    table.insert().values(
+                        cutover_id=cutover_id,
+                        from_env=from_env or config.active_environment,
+                        to_env=env_name,
+                        who=current_user(who),
+                        started_at=utcnow(),
+                        **values,
+                    )
+                )
             else:
                 conn.execute(table.update().where(table.c.cutover_id == cutover_id).values(**values))
     finally:
@@ -239,8 +290,6 @@ def _atomic_write(path: Path, data: bytes) -> None:
     tmp = path.with_name(f".{path.name}.tmp-{uuid.uuid4().hex[:8]}")
     tmp.write_bytes(data)
     if path.exists():
-        try:
+        with contextlib.suppress(OSError):  # permissions are best effort; the bytes are what matter
             os.chmod(tmp, path.stat().st_mode)
-        except OSError:  # permissions are best effort; the bytes are what matter
-            pass
     tmp.replace(path)

@@ -28,6 +28,9 @@ GATE_FACTORIES: tuple[str, ...] = (
     "validation.environment_gate:EnvironmentGate",
     "validation.expectations_gate:ExpectationsGate",
     "validation.volume_gate:VolumeGate",
+    "validation.contract_gate:BoardContractGate",
+    "validation.ordering_gate:OrderingGate",
+    "validation.dropdown_gate:DropdownGate",
 )
 
 

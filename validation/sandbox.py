@@ -85,20 +85,34 @@ class Sandbox:
     def client(self) -> MondayClient:
         """A client on the in-process emulator with the environment's batch size; sleeps on the fake clock."""
         env = self.config.environment(self.env_name)
-        http = build_http_client(api_url=env.monday.api_url, token=EMULATOR_TOKEN,
-                                 api_version=env.monday.api_version, transport=EmulatorTransport(self.emulator))
+        http = build_http_client(
+            api_url=env.monday.api_url,
+            token=EMULATOR_TOKEN,
+            api_version=env.monday.api_version,
+            transport=EmulatorTransport(self.emulator),
+        )
         retry = RetryPolicy(max_attempts=self.config.sync.max_attempts, rng=random.Random(self.seed).random)
-        return MondayClient(http, retry=retry, pacer=None, max_batch=self.config.sync.batch_size,
-                            sleep=self.clock.sleep, clock=self.clock)
+        return MondayClient(
+            http,
+            retry=retry,
+            pacer=None,
+            max_batch=self.config.sync.batch_size,
+            sleep=self.clock.sleep,
+            clock=self.clock,
+        )
 
     def pending(self) -> int:
         """Orders not SYNCED plus lines with a quantity that are not SYNCED."""
         t, lines = self.tables.target, self.tables.lines
         with self.db.connect() as conn:
-            orders = conn.execute(sa.select(sa.func.count()).select_from(t).where(
-                t.c.sync_state != SyncState.SYNCED.value)).scalar_one()
-            open_lines = conn.execute(sa.select(sa.func.count()).select_from(lines).where(
-                lines.c.sync_state != SyncState.SYNCED.value, lines.c.qty > 0)).scalar_one()
+            orders = conn.execute(
+                sa.select(sa.func.count()).select_from(t).where(t.c.sync_state != SyncState.SYNCED.value)
+            ).scalar_one()
+            open_lines = conn.execute(
+                sa.select(sa.func.count())
+                .select_from(lines)
+                .where(lines.c.sync_state != SyncState.SYNCED.value, lines.c.qty > 0)
+            ).scalar_one()
         return int(orders) + int(open_lines)
 
     def sync_until_done(self, max_rounds: int = DEFAULT_MAX_ROUNDS) -> list[RoundResult]:
@@ -110,8 +124,11 @@ class Sandbox:
             if before == 0:
                 break
             retry = bool(rounds) and self._has_errors()
-            options = (SyncOptions(detect=False, states=(SyncState.ERROR.value,), kind="retry") if retry
-                       else SyncOptions())
+            options = (
+                SyncOptions(detect=False, states=(SyncState.ERROR.value,), kind="retry")
+                if retry
+                else SyncOptions()
+            )
             rounds.append(self._run_once(n + 1, options))
             stalled = stalled + 1 if before is not None and rounds[-1].pending_after >= before else 0
             if stalled >= 2:
@@ -121,22 +138,44 @@ class Sandbox:
     def _has_errors(self) -> bool:
         t, lines = self.tables.target, self.tables.lines
         with self.db.connect() as conn:
-            return bool(conn.execute(sa.select(sa.func.count()).select_from(t).where(
-                t.c.sync_state == SyncState.ERROR.value)).scalar_one()) or bool(conn.execute(
-                    sa.select(sa.func.count()).select_from(lines).where(
-                        lines.c.sync_state == SyncState.ERROR.value)).scalar_one())
+            return bool(
+                conn.execute(
+                    sa.select(sa.func.count()).select_from(t).where(t.c.sync_state == SyncState.ERROR.value)
+                ).scalar_one()
+            ) or bool(
+                conn.execute(
+                    sa.select(sa.func.count())
+                    .select_from(lines)
+                    .where(lines.c.sync_state == SyncState.ERROR.value)
+                ).scalar_one()
+            )
 
     def _run_once(self, number: int, options: SyncOptions) -> RoundResult:
         client = self.client()
         try:
-            summary = run_with(self.config, self.env_name, options, client=client, db=self.db, tables=self.tables)
+            summary = run_with(
+                self.config, self.env_name, options, client=client, db=self.db, tables=self.tables
+            )
         except Exception as exc:  # a run that gives up is data for the gate, not a crash of the gate
-            result = RoundResult(number, options.kind, "RAISED", error=f"{type(exc).__name__}: {exc}",
-                                 retries=client.stats.retries, pending_after=self.pending())
+            result = RoundResult(
+                number,
+                options.kind,
+                "RAISED",
+                error=f"{type(exc).__name__}: {exc}",
+                retries=client.stats.retries,
+                pending_after=self.pending(),
+            )
         else:
-            result = RoundResult(number, options.kind, summary.status, summary.items_created,
-                                 summary.subitems_created, summary.groups_created, client.stats.retries,
-                                 self.pending())
+            result = RoundResult(
+                number,
+                options.kind,
+                summary.status,
+                summary.items_created,
+                summary.subitems_created,
+                summary.groups_created,
+                client.stats.retries,
+                self.pending(),
+            )
         finally:
             client.http.close()
         for code, count in client.stats.errors_by_code.items():
@@ -190,12 +229,23 @@ def open_sandbox(
             create_schema(engine, tables)
             data = iter([list(rows)]) if rows is not None else generate_orders(orders, seed)
             insert_orders(engine, tables.staging, data)
-            sizes = discover_sizes(engine, env.source_table, config.sizes.start_after, config.sizes.end_before,
-                                   config.sizes.max_sizes)
+            sizes = discover_sizes(
+                engine,
+                env.source_table,
+                config.sizes.start_after,
+                config.sizes.end_before,
+                config.sizes.max_sizes,
+            )
             tables = build_tables(env.source_table, env.target_table, env.lines_table, sizes)
             clock = FakeClock()
-            emulator = Emulator(_boards_for(config, env_name), seed=seed, require_token=False,
-                                faults=faults or FaultProfile(seed=seed), clock=clock, sleep=clock.sleep)
+            emulator = Emulator(
+                _boards_for(config, env_name),
+                seed=seed,
+                require_token=False,
+                faults=faults or FaultProfile(seed=seed),
+                clock=clock,
+                sleep=clock.sleep,
+            )
             yield Sandbox(box_config, env_name, engine, tables, emulator, clock, seed)
         finally:
             engine.dispose()
@@ -214,11 +264,18 @@ def _work_dir(path: Path | None) -> Iterator[Path]:
 def _sandbox_config(config: Config, env_name: str, folder: Path) -> Config:
     """The environment's settings with a fresh SQLite database and the emulator transport."""
     env = config.environment(env_name)
-    monday = env.monday.model_copy(update={"transport": "emulator", "emulator_state": str(folder / "emulator.json")})
+    monday = env.monday.model_copy(
+        update={"transport": "emulator", "emulator_state": str(folder / "emulator.json")}
+    )
     database = DatabaseConfig(url=f"sqlite:///{folder / 'sandbox.db'}")
     box_env = env.model_copy(update={"database": database, "monday": monday})
-    return config.model_copy(update={"environments": {env_name: box_env}, "active_environment": env_name,
-                                      "path": folder / "ordersync.toml"})
+    return config.model_copy(
+        update={
+            "environments": {env_name: box_env},
+            "active_environment": env_name,
+            "path": folder / "ordersync.toml",
+        }
+    )
 
 
 def _boards_for(config: Config, env_name: str) -> list[Board]:
@@ -231,6 +288,8 @@ def _boards_for(config: Config, env_name: str) -> list[Board]:
         boards = default_boards()
     missing = wanted - {str(b.id) for b in boards}
     if missing:
-        raise LookupError(f"no board definition for {sorted(missing)} (environment {env_name!r}): record its "
-                          f"cassette with `ordersync cassettes record {env_name}`")
+        raise LookupError(
+            f"no board definition for {sorted(missing)} (environment {env_name!r}): record its "
+            f"cassette with `ordersync cassettes record {env_name}`"
+        )
     return boards

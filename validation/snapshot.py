@@ -38,8 +38,19 @@ PART = 500
 
 #: Columns of the target table that the engine writes; business columns belong to staging.
 SYNC_COLUMNS = (
-    "group_name", "group_id", "item_name", "row_hash", "sync_state", "action_type", "monday_item_id",
-    "sync_attempted_at", "sync_completed_at", "sync_pending_at", "sync_error_message", "retry_count", "updated_at",
+    "group_name",
+    "group_id",
+    "item_name",
+    "row_hash",
+    "sync_state",
+    "action_type",
+    "monday_item_id",
+    "sync_attempted_at",
+    "sync_completed_at",
+    "sync_pending_at",
+    "sync_error_message",
+    "retry_count",
+    "updated_at",
 )
 
 
@@ -63,26 +74,50 @@ def has_snapshot(engine: Engine, tables: Tables, snapshot_id: str) -> bool:
     """True when a complete snapshot (its marker row) exists."""
     snaps = tables.snapshots
     with engine.connect() as conn:
-        return conn.execute(sa.select(snaps.c.row_key).where(
-            snaps.c.snapshot_id == snapshot_id, snaps.c.table_name == MARKER)).first() is not None
+        return (
+            conn.execute(
+                sa.select(snaps.c.row_key).where(
+                    snaps.c.snapshot_id == snapshot_id, snaps.c.table_name == MARKER
+                )
+            ).first()
+            is not None
+        )
 
 
-def take_snapshot(engine: Engine, tables: Tables, snapshot_id: str, *, board_ids: Sequence[int]) -> dict[str, int]:
+def take_snapshot(
+    engine: Engine, tables: Tables, snapshot_id: str, *, board_ids: Sequence[int]
+) -> dict[str, int]:
     """Save the environment's sync state under ``snapshot_id`` (once: an existing snapshot is kept)."""
     if has_snapshot(engine, tables, snapshot_id):
         return _marker_counts(engine, tables, snapshot_id)
     target, lines, groups = tables.target, tables.lines, tables.groups
     counts: dict[str, int] = {}
     with engine.begin() as conn:
-        counts[target.name] = _save(conn, tables, snapshot_id, target.name, sa.select(
-            target.c.record_uuid, *[target.c[c] for c in SYNC_COLUMNS]), "record_uuid")
+        counts[target.name] = _save(
+            conn,
+            tables,
+            snapshot_id,
+            target.name,
+            sa.select(target.c.record_uuid, *[target.c[c] for c in SYNC_COLUMNS]),
+            "record_uuid",
+        )
         counts[lines.name] = _save(conn, tables, snapshot_id, lines.name, sa.select(lines), "line_uuid")
-        counts[groups.name] = _save(conn, tables, snapshot_id, groups.name,
-                                    sa.select(groups).where(groups.c.board_id.in_(list(board_ids))), None)
-        conn.execute(tables.snapshots.insert().values(
-            snapshot_id=snapshot_id, table_name=MARKER, row_key="marker",
-            state=json.dumps({"counts": counts, "board_ids": list(board_ids)}),
-        ))
+        counts[groups.name] = _save(
+            conn,
+            tables,
+            snapshot_id,
+            groups.name,
+            sa.select(groups).where(groups.c.board_id.in_(list(board_ids))),
+            None,
+        )
+        conn.execute(
+            tables.snapshots.insert().values(
+                snapshot_id=snapshot_id,
+                table_name=MARKER,
+                row_key="marker",
+                state=json.dumps({"counts": counts, "board_ids": list(board_ids)}),
+            )
+        )
     return counts
 
 
@@ -96,13 +131,18 @@ def restore_snapshot(engine: Engine, tables: Tables, snapshot_id: str) -> Restor
     board_ids = json.loads(_marker(engine, tables, snapshot_id))["board_ids"]
 
     def saved(table: sa.Table) -> sa.Select[Any]:
-        return sa.select(snaps.c.row_key).where(snaps.c.snapshot_id == snapshot_id, snaps.c.table_name == table.name)
+        return sa.select(snaps.c.row_key).where(
+            snaps.c.snapshot_id == snapshot_id, snaps.c.table_name == table.name
+        )
 
     with engine.begin() as conn:
-        report.lines_removed = conn.execute(lines.delete().where(lines.c.line_uuid.not_in(saved(lines)))).rowcount
+        report.lines_removed = conn.execute(
+            lines.delete().where(lines.c.line_uuid.not_in(saved(lines)))
+        ).rowcount
         new_targets = target.c.record_uuid.not_in(saved(target))
-        report.lines_removed += conn.execute(lines.delete().where(
-            lines.c.record_uuid.in_(sa.select(target.c.record_uuid).where(new_targets)))).rowcount
+        report.lines_removed += conn.execute(
+            lines.delete().where(lines.c.record_uuid.in_(sa.select(target.c.record_uuid).where(new_targets)))
+        ).rowcount
         report.target_removed = conn.execute(target.delete().where(new_targets)).rowcount
         for part in _saved_parts(conn, tables, snapshot_id, target.name):
             report.target_restored += _restore_target(conn, target, part, report)
@@ -116,7 +156,9 @@ def restore_snapshot(engine: Engine, tables: Tables, snapshot_id: str) -> Restor
 
 
 # ---------------------------------------------------------------------------------------- internals
-def _save(conn: Connection, tables: Tables, snapshot_id: str, name: str, query: sa.Select[Any], key: str | None) -> int:
+def _save(
+    conn: Connection, tables: Tables, snapshot_id: str, name: str, query: sa.Select[Any], key: str | None
+) -> int:
     saved = 0
     result = conn.execute(query.execution_options(yield_per=PART))
     for part in result.mappings().partitions(PART):
@@ -133,37 +175,62 @@ def _save(conn: Connection, tables: Tables, snapshot_id: str, name: str, query: 
 def _marker(engine: Engine, tables: Tables, snapshot_id: str) -> str:
     snaps = tables.snapshots
     with engine.connect() as conn:
-        return str(conn.execute(sa.select(snaps.c.state).where(
-            snaps.c.snapshot_id == snapshot_id, snaps.c.table_name == MARKER)).scalar_one())
+        return str(
+            conn.execute(
+                sa.select(snaps.c.state).where(
+                    snaps.c.snapshot_id == snapshot_id, snaps.c.table_name == MARKER
+                )
+            ).scalar_one()
+        )
 
 
 def _marker_counts(engine: Engine, tables: Tables, snapshot_id: str) -> dict[str, int]:
     return {str(k): int(v) for k, v in json.loads(_marker(engine, tables, snapshot_id))["counts"].items()}
 
 
-def _saved_parts(conn: Connection, tables: Tables, snapshot_id: str, name: str) -> Iterable[list[dict[str, Any]]]:
+def _saved_parts(
+    conn: Connection, tables: Tables, snapshot_id: str, name: str
+) -> Iterable[list[dict[str, Any]]]:
     snaps = tables.snapshots
-    query = sa.select(snaps.c.state).where(snaps.c.snapshot_id == snapshot_id, snaps.c.table_name == name) \
+    query = (
+        sa.select(snaps.c.state)
+        .where(snaps.c.snapshot_id == snapshot_id, snaps.c.table_name == name)
         .order_by(snaps.c.row_key)
+    )
     # Materialised per call: SQLite cannot stream a SELECT while the same connection writes.
     states = [json.loads(s) for s in conn.execute(query).scalars()]
     for start in range(0, len(states), PART):
         yield states[start : start + PART]
 
 
-def _restore_target(conn: Connection, target: sa.Table, part: Sequence[Mapping[str, Any]], report: RestoreReport) -> int:
+def _restore_target(
+    conn: Connection, target: sa.Table, part: Sequence[Mapping[str, Any]], report: RestoreReport
+) -> int:
     keys = [row["record_uuid"] for row in part]
-    present = set(conn.execute(sa.select(target.c.record_uuid).where(target.c.record_uuid.in_(keys))).scalars())
+    present = set(
+        conn.execute(sa.select(target.c.record_uuid).where(target.c.record_uuid.in_(keys))).scalars()
+    )
     gone = [k for k in keys if k not in present]
     if gone:
-        report.remaining.append(f"{len(gone)} {target.name} row(s) of the snapshot no longer exist "
-                                f"(first: {gone[0]}); their sync state was not restored")
-    params = [{"b_key": row["record_uuid"], **{f"b_{c}": v for c, v in _from_json(target, row).items()
-                                                if c != "record_uuid"}}
-              for row in part if row["record_uuid"] in present]
+        report.remaining.append(
+            f"{len(gone)} {target.name} row(s) of the snapshot no longer exist "
+            f"(first: {gone[0]}); their sync state was not restored"
+        )
+    params = [
+        {
+            "b_key": row["record_uuid"],
+            **{f"b_{c}": v for c, v in _from_json(target, row).items() if c != "record_uuid"},
+        }
+        for row in part
+        if row["record_uuid"] in present
+    ]
     if params:
-        conn.execute(target.update().where(target.c.record_uuid == sa.bindparam("b_key")).values(
-            {c: sa.bindparam(f"b_{c}") for c in SYNC_COLUMNS}), params)
+        conn.execute(
+            target.update()
+            .where(target.c.record_uuid == sa.bindparam("b_key"))
+            .values({c: sa.bindparam(f"b_{c}") for c in SYNC_COLUMNS}),
+            params,
+        )
     return len(params)
 
 
@@ -171,12 +238,19 @@ def _upsert(conn: Connection, table: sa.Table, key: str, part: Sequence[Mapping[
     rows = [_from_json(table, row) for row in part]
     keys = [row[key] for row in rows]
     present = set(conn.execute(sa.select(table.c[key]).where(table.c[key].in_(keys))).scalars())
-    updates = [{"b_key": row[key], **{f"b_{c}": v for c, v in row.items() if c != key}}
-               for row in rows if row[key] in present]
+    updates = [
+        {"b_key": row[key], **{f"b_{c}": v for c, v in row.items() if c != key}}
+        for row in rows
+        if row[key] in present
+    ]
     if updates:
         columns = [c for c in rows[0] if c != key]
-        conn.execute(table.update().where(table.c[key] == sa.bindparam("b_key")).values(
-            {c: sa.bindparam(f"b_{c}") for c in columns}), updates)
+        conn.execute(
+            table.update()
+            .where(table.c[key] == sa.bindparam("b_key"))
+            .values({c: sa.bindparam(f"b_{c}") for c in columns}),
+            updates,
+        )
     inserts = [row for row in rows if row[key] not in present]
     if inserts:
         conn.execute(table.insert(), inserts)

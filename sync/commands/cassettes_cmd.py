@@ -24,10 +24,19 @@ def cassettes_group() -> None:
 
 @cassettes_group.command("record")
 @click.argument("env")
-@click.option("--emulator", "use_emulator", is_flag=True,
-              help="Record the local emulator (loopback HTTP server) instead of monday.com; no token needed.")
-@click.option("--out", "out_dir", type=click.Path(path_type=Path), default=None,
-              help="Cassettes root (default: cassettes/ next to the config).")
+@click.option(
+    "--emulator",
+    "use_emulator",
+    is_flag=True,
+    help="Record the local emulator (loopback HTTP server) instead of monday.com; no token needed.",
+)
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Cassettes root (default: cassettes/ next to the config).",
+)
 @click.option("--replace", is_flag=True, help="Overwrite boards.yaml instead of writing boards.new.yaml.")
 @click.pass_obj
 def record(app: AppContext, env: str, use_emulator: bool, out_dir: Path | None, replace: bool) -> int:
@@ -41,8 +50,10 @@ def record(app: AppContext, env: str, use_emulator: bool, out_dir: Path | None, 
     source = "emulator" if use_emulator else "monday.com"
     click.echo(f"recorded {env} boards from {source}: {path}")
     if path.name != "boards.yaml":
-        click.echo("boards.yaml exists: compare with `ordersync gates "
-                   f"{env} --only board-contract`, then re-run with --replace to accept")
+        click.echo(
+            "boards.yaml exists: compare with `ordersync gates "
+            f"{env} --only board-contract`, then re-run with --replace to accept"
+        )
     return EXIT_OK
 
 

@@ -256,7 +256,8 @@ class EmulatorState:
         for column in raw["columns"]:
             ids = column.get("settings", {}).get("boardIds")
             if column["type"] == "subtasks" and ids:
-                column["settings"] = {**column["settings"], "boardIds": [int(board_ids.get(str(ids[0]), ids[0]))]}
+                new_id = int(board_ids.get(str(ids[0]), ids[0]))
+                column["settings"] = {**column["settings"], "boardIds": [new_id]}
         copy = Board.from_dict(copy_json(raw))
         self.boards[copy.id] = copy
         return copy

@@ -28,6 +28,8 @@ def point_config_at(config_path: Path, url: str) -> None:
     doc = tomlkit.parse(config_path.read_text(encoding="utf-8"))
     for env in doc["environments"].values():
         env["database"]["url"] = url
+        if not url.startswith("sqlite"):
+            env["database"]["password_env"] = "ORDERSYNC_TEST_DB_PASSWORD"
     config_path.write_text(tomlkit.dumps(doc), encoding="utf-8")
 
 
@@ -75,7 +77,7 @@ def make_demo(
     """Build the demo (config from the shipped one) with its staging data in ``database_url``."""
     result = init_demo(tmp_path / "demo", orders=1, seed=seed)
     point_config_at(result.config_path, database_url)
-    engine = make_engine(database_url)
+    engine = make_engine(load_config(result.config_path).database_url(ENV))
     tables = build_tables()
     create_schema(engine, tables)
     insert_orders(engine, tables.staging, generate_orders(orders, seed))

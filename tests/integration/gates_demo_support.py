@@ -8,6 +8,7 @@ via ``password_env``, since the config refuses passwords in URLs).
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -26,6 +27,8 @@ def build_demo(
     """Create the demo; return its config path. Development moves to ``database_url`` unless SQLite."""
     result = init_demo(directory, orders=300, with_bad_rows=with_bad_rows)
     url = sa.make_url(database_url)
+    if os.environ.get(PASSWORD_VAR) and not url.password:
+        url = url.set(password=os.environ[PASSWORD_VAR])
     if url.get_backend_name() != "sqlite":
         _copy_to_server(result.databases["development"], url, result.config_path, monkeypatch)
     return result.config_path
@@ -47,7 +50,8 @@ def _copy_to_server(
         target.dispose()
     doc = tomlkit.parse(config_path.read_text(encoding="utf-8"))
     database = tomlkit.table()
-    database["url"] = url.set(password=None).render_as_string(hide_password=False)
+    bare = sa.URL.create(url.drivername, username=url.username, host=url.host, port=url.port, database=url.database)
+    database["url"] = bare.render_as_string(hide_password=False)
     if url.password:
         monkeypatch.setenv(PASSWORD_VAR, str(url.password))
         database["password_env"] = PASSWORD_VAR

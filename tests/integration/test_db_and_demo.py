@@ -16,9 +16,9 @@ from sync.demo import CUSTOMERS, generate_orders, init_demo, insert_orders
 
 
 @pytest.mark.postgres
-def test_schema_creates_and_sizes_are_discovered_between_the_markers(database_url: str) -> None:
+def test_schema_creates_and_sizes_are_discovered_between_the_markers(engine_url: str) -> None:
     """db init makes every table; sizes come back in table order between the two markers."""
-    engine = make_engine(database_url)
+    engine = make_engine(engine_url)
     tables = build_tables()
     create_schema(engine, tables)
     create_schema(engine, tables)  # idempotent
@@ -30,9 +30,9 @@ def test_schema_creates_and_sizes_are_discovered_between_the_markers(database_ur
 
 
 @pytest.mark.postgres
-def test_check_constraints_reject_states_outside_the_vocabulary(database_url: str) -> None:
+def test_check_constraints_reject_states_outside_the_vocabulary(engine_url: str) -> None:
     """FAILED / COMPLETED (the origin's strays) cannot be written."""
-    engine = make_engine(database_url)
+    engine = make_engine(engine_url)
     tables = build_tables()
     create_schema(engine, tables)
     row = next(generate_orders(1, 5))[0]
@@ -44,11 +44,11 @@ def test_check_constraints_reject_states_outside_the_vocabulary(database_url: st
 
 
 @pytest.mark.postgres
-def test_apostrophes_and_accents_survive_change_detection(tmp_path: Path, database_url: str) -> None:
+def test_apostrophes_and_accents_survive_change_detection(tmp_path: Path, engine_url: str) -> None:
     """O'NEILL and CAFÉ DU CYCLISTE go through parameterised SQL untouched."""
     demo = init_demo(tmp_path / "d", orders=1)
     config = load_config(demo.config_path)
-    engine = make_engine(database_url)
+    engine = make_engine(engine_url)
     tables = build_tables()
     create_schema(engine, tables)
     insert_orders(engine, tables.staging, generate_orders(20, 1))

@@ -10,7 +10,7 @@ DEV_BOARD, DEV_SUBITEMS = "9609317401", "9609317948"
 
 
 def test_clone_gives_a_fresh_pair_with_the_template_columns() -> None:
-    """A clone has new ids, the template's columns and groups, and its subtasks column points at the new pair."""
+    """A clone has new ids, the template's columns and groups, and subtasks pointing at the new pair."""
     emulator, _ = make_emulator()
     board_id, sub_id = emulator.clone_boards(DEV_BOARD)
     assert sub_id is not None
@@ -29,7 +29,10 @@ def test_clones_do_not_share_items_or_settings() -> None:
     second, _ = emulator.clone_boards(DEV_BOARD)
     query = f'mutation {{ create_item(board_id: {first}, item_name: "x") {{ id }} }}'
     item = graphql(emulator, query)[2]["data"]["create_item"]["id"]
-    sub = graphql(emulator, f'mutation {{ create_subitem(parent_item_id: {item}, item_name: "s") {{ id board {{ id }} }} }}')
+    sub = graphql(
+        emulator,
+        f'mutation {{ create_subitem(parent_item_id: {item}, item_name: "s") {{ id board {{ id }} }} }}',
+    )
     assert sub[2]["data"]["create_subitem"]["board"]["id"] == first_sub
     assert emulator.state.boards[first].item_ids == [item]
     assert emulator.state.boards[second].item_ids == []

@@ -1,0 +1,384 @@
+"""Gate ``ordering``: groups before items before subitems, nothing twice, nothing left behind, under faults.
+
+The origin marked "groups created before items" complete without ever testing it. This gate
+syncs generated orders (``ctx.options["orders"]``, default 200, ``seed`` default 42) with the
+environment's mapping in a sandbox (:mod:`validation.sandbox`) whose emulator injects 429s,
+500s, timeouts and timeouts *after* the write was applied, re-runs the engine (sync, then
+retry) until nothing is pending, and proves from the emulator's operation log and the final
+boards:
+
+* every ``create_group`` precedes the first ``create_item`` into that group;
+* every ``create_item`` precedes every ``create_subitem`` under it;
+* no group title twice on the board, no two items for one order number, no two subitems for
+  one order line;
+* every order and every line with a quantity is SYNCED and on the board (in its group, under
+  its parent); an order without any group name must be ERROR with a message, never dropped.
+
+Evidence: ``ordering.json`` (checks, rounds, fault counts) and ``timeline.md`` (an excerpt of
+the operation log with group titles, plus one order's full group -> item -> subitems chain).
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from sync.config import Config
+from sync.emulator import FaultProfile, OpRecord
+from sync.mapping import group_name
+from sync.monday.models import ItemRecord
+from sync.states import SyncState
+from validation.evidence import md_table, write_json, write_text
+from validation.gates import GateContext, GateResult, gate_result
+from validation.sandbox import RoundResult, Sandbox, open_sandbox
+
+__all__ = [
+    "DEFAULT_FAULTS",
+    "BoardSnapshot",
+    "OrderingCheck",
+    "OrderingGate",
+    "check_ordering",
+    "expected_unsyncable",
+    "snapshot",
+]
+
+#: 429s, 500s, plain timeouts and timeouts after the write was applied (the unknown-outcome case).
+DEFAULT_FAULTS = FaultProfile(rate_429=0.05, rate_500=0.05, rate_timeout=0.03, rate_timeout_after_apply=0.05)
+MAX_VIOLATIONS = 20
+
+
+@dataclass(frozen=True)
+class OrderingCheck:
+    """One invariant: how many things it looked at and the first violations it found."""
+
+    name: str
+    checked: int
+    violations: list[str] = field(default_factory=list)
+    violation_count: int = 0
+
+    @property
+    def ok(self) -> bool:
+        """No violation, and at least one thing checked."""
+        return self.violation_count == 0 and self.checked > 0
+
+
+@dataclass(frozen=True)
+class BoardSnapshot:
+    """What the sandbox holds after the sync: the log, the boards' groups and items, and the DB rows."""
+
+    oplog: list[OpRecord]
+    items_board_id: int
+    subitems_board_id: int
+    initial_groups: frozenset[str]
+    groups: dict[str, str]  # group id -> title, items board
+    items: list[ItemRecord]
+    subitems: list[ItemRecord]
+    staging: list[dict[str, Any]]
+    orders: list[dict[str, Any]]
+    lines: list[dict[str, Any]]
+
+
+class OrderingGate:
+    """A faulted sandbox sync keeps group -> item -> subitem order and creates everything exactly once."""
+
+    name = "ordering"
+    description = (
+        "sandbox sync under 429/500/timeout faults: groups before items before subitems, no duplicates"
+    )
+
+    def run(self, ctx: GateContext) -> GateResult:
+        """Sync in a sandbox, check the invariants, write ordering.json + timeline.md."""
+        orders = int(ctx.options.get("orders") or 200)
+        seed = int(ctx.options.get("seed") or 42)
+        faults = FaultProfile(**{**asdict(DEFAULT_FAULTS), "seed": seed})
+        with open_sandbox(ctx.config, ctx.env_name, orders=orders, seed=seed, faults=faults) as box:
+            initial = frozenset(g.id for g in box.boards()[box.items_board_id].groups)
+            rounds = box.sync_until_done()
+            snap = snapshot(box, initial)
+            errors = dict(box.client_errors)
+        unsyncable = expected_unsyncable(ctx.config, snap.staging)
+        key_column = ctx.config.environment(ctx.env_name).mapping.items["AAG ORDER NUMBER"].column
+        checks = check_ordering(snap, key_column=key_column, unsyncable=unsyncable)
+        failed = [c for c in checks if not c.ok]
+        folder = ctx.evidence_dir(self.name)
+        op_counts = Counter(r.op for r in snap.oplog)
+        metrics = {
+            "checked": sum(c.checked for c in checks),
+            "orders": len(snap.staging),
+            "lines": len(snap.lines),
+            "rounds": len(rounds),
+            "operations": len(snap.oplog),
+            **{f"ops_{k}": v for k, v in op_counts.items()},
+            "faults_seen_by_client": sum(errors.values()),
+            "unsyncable_orders": len(unsyncable),
+        }
+        payload = {
+            "metrics": metrics,
+            "faults": asdict(faults),
+            "client_errors": errors,
+            "rounds": [asdict(r) for r in rounds],
+            "checks": [{**asdict(c), "ok": c.ok} for c in checks],
+        }
+        evidence = [
+            write_json(folder / "ordering.json", payload),
+            write_text(folder / "timeline.md", _timeline(ctx.env_name, snap, rounds, checks, errors)),
+        ]
+        if failed:
+            summary = "; ".join(
+                f"{c.name}: {c.violation_count} violation(s), e.g. {c.violations[0]}"
+                if c.violations
+                else f"{c.name}: nothing checked"
+                for c in failed
+            )
+        else:
+            summary = (
+                f"{len(snap.staging)} orders, {len(snap.lines)} lines synced in {len(rounds)} run(s) through "
+                f"{sum(errors.values())} injected faults; {len(snap.oplog)} operations in order, "
+                "no duplicates"
+            )
+        return gate_result(
+            ctx, self.name, passed=not failed, summary=summary, metrics=metrics, evidence=evidence
+        )
+
+
+def snapshot(box: Sandbox, initial_groups: Iterable[str]) -> BoardSnapshot:
+    """Read the sandbox's final state with faults switched off."""
+    box.quiet()
+    boards = box.boards()
+    return BoardSnapshot(
+        oplog=box.emulator.operation_log,
+        items_board_id=box.items_board_id,
+        subitems_board_id=box.subitems_board_id,
+        initial_groups=frozenset(initial_groups),
+        groups={g.id: g.title for g in boards[box.items_board_id].groups},
+        items=box.items(box.items_board_id),
+        subitems=box.items(box.subitems_board_id),
+        staging=box.rows(box.tables.staging),
+        orders=box.rows(box.tables.target),
+        lines=box.rows(box.tables.lines),
+    )
+
+
+def expected_unsyncable(config: Config, staging: Iterable[Mapping[str, Any]]) -> set[str]:
+    """Order numbers that can have no group (both naming rules empty): they must end as ERROR, not SYNCED."""
+    return {
+        str(r["AAG ORDER NUMBER"]) for r in staging if group_name(config.groups, r) == config.groups.sentinel
+    }
+
+
+def check_ordering(
+    snap: BoardSnapshot, *, key_column: str, unsyncable: set[str] | None = None
+) -> list[OrderingCheck]:
+    """Every ordering invariant over a snapshot; each check lists its first violations."""
+    unsyncable = unsyncable or set()
+    return [
+        _groups_before_items(snap),
+        _items_before_subitems(snap),
+        _unique_group_titles(snap),
+        _one_item_per_order(snap, key_column),
+        _one_subitem_per_line(snap),
+        _orders_synced(snap, key_column, unsyncable),
+        _lines_synced(snap, unsyncable),
+    ]
+
+
+def _check(name: str, checked: int, violations: Sequence[str]) -> OrderingCheck:
+    return OrderingCheck(name, checked, list(violations[:MAX_VIOLATIONS]), len(violations))
+
+
+def _groups_before_items(snap: BoardSnapshot) -> OrderingCheck:
+    board = str(snap.items_board_id)
+    created = {r.group_id: r.seq for r in snap.oplog if r.op == "create_group" and r.board_id == board}
+    items = [r for r in snap.oplog if r.op == "create_item" and r.board_id == board]
+    bad = []
+    for r in items:
+        title = snap.groups.get(r.group_id or "", r.group_id)
+        if r.group_id in snap.initial_groups:
+            continue
+        if r.group_id not in created:
+            bad.append(
+                f"item {r.item_id} (seq {r.seq}) went into group {title!r}, which no create_group made"
+            )
+        elif created[r.group_id] > r.seq:
+            bad.append(
+                f"item {r.item_id} (seq {r.seq}) went into group {title!r} created later (seq "
+                f"{created[r.group_id]})"
+            )
+    return _check("groups before items", len(items), bad)
+
+
+def _items_before_subitems(snap: BoardSnapshot) -> OrderingCheck:
+    created = {r.item_id: r.seq for r in snap.oplog if r.op == "create_item"}
+    subs = [r for r in snap.oplog if r.op == "create_subitem"]
+    bad = [
+        f"subitem {r.item_id} (seq {r.seq}) under item {r.parent_item_id}, "
+        + (
+            "which no create_item made"
+            if r.parent_item_id not in created
+            else f"created later (seq {created[r.parent_item_id]})"
+        )
+        for r in subs
+        if created.get(r.parent_item_id, r.seq + 1) > r.seq
+    ]
+    return _check("items before subitems", len(subs), bad)
+
+
+def _unique_group_titles(snap: BoardSnapshot) -> OrderingCheck:
+    counts = Counter(snap.groups.values())
+    return _check(
+        "no duplicate group titles",
+        len(snap.groups),
+        [f"group title {t!r} is on the board {n} times" for t, n in sorted(counts.items()) if n > 1],
+    )
+
+
+def _one_item_per_order(snap: BoardSnapshot, key_column: str) -> OrderingCheck:
+    by_order: dict[str, list[int]] = defaultdict(list)
+    for item in snap.items:
+        cell = item.values.get(key_column)
+        by_order[(cell.text or "").strip() if cell else ""].append(item.id)
+    bad = [
+        f"order {order!r} has {len(ids)} items: {ids}"
+        for order, ids in sorted(by_order.items())
+        if len(ids) > 1
+    ]
+    return _check("one item per order number", len(snap.items), bad)
+
+
+def _one_subitem_per_line(snap: BoardSnapshot) -> OrderingCheck:
+    by_line = Counter((s.parent_id, s.name) for s in snap.subitems)
+    bad = [
+        f"item {parent} has {n} subitems named {name!r}"
+        for (parent, name), n in sorted(by_line.items(), key=lambda kv: (kv[0][0] or 0, kv[0][1]))
+        if n > 1
+    ]
+    return _check("one subitem per line", len(snap.subitems), bad)
+
+
+def _orders_synced(snap: BoardSnapshot, key_column: str, unsyncable: set[str]) -> OrderingCheck:
+    items = {i.id: i for i in snap.items}
+    target = {str(o["AAG ORDER NUMBER"]): o for o in snap.orders}
+    bad = []
+    for row in snap.staging:
+        order = str(row["AAG ORDER NUMBER"])
+        fact = target.get(order)
+        if fact is None:
+            bad.append(f"order {order} never reached {'the target table'}")
+            continue
+        state, item_id, message = fact["sync_state"], fact["monday_item_id"], fact["sync_error_message"]
+        if order in unsyncable:
+            if state != SyncState.ERROR.value or not message:
+                bad.append(f"order {order} has no group name but is {state} without an error message")
+            continue
+        if state != SyncState.SYNCED.value or item_id is None:
+            bad.append(f"order {order} is {state} ({message or 'no message'})")
+            continue
+        item = items.get(int(item_id))
+        cell = item.values.get(key_column) if item else None
+        if item is None:
+            bad.append(f"order {order} points at item {item_id}, which is not on the board")
+        elif cell is None or (cell.text or "").strip() != order:
+            bad.append(f"item {item_id} of order {order} holds order number {cell.text if cell else None!r}")
+        elif snap.groups.get(item.group_id or "") != fact["group_name"]:
+            bad.append(
+                f"item {item_id} of order {order} is in group {snap.groups.get(item.group_id or '')!r}, "
+                f"not {fact['group_name']!r}"
+            )
+    return _check("every order synced", len(snap.staging), bad)
+
+
+def _lines_synced(snap: BoardSnapshot, unsyncable: set[str]) -> OrderingCheck:
+    parents = {str(o["record_uuid"]): o for o in snap.orders}
+    subs = {s.id: s for s in snap.subitems}
+    wanted = [line for line in snap.lines if int(line["qty"] or 0) > 0]
+    bad = []
+    for line in wanted:
+        order = parents.get(str(line["record_uuid"]), {})
+        number = str(order.get("AAG ORDER NUMBER"))
+        if number in unsyncable:
+            continue
+        sid = line["monday_subitem_id"]
+        if line["sync_state"] != SyncState.SYNCED.value or sid is None:
+            bad.append(
+                f"order {number} size {line['size_code']} is {line['sync_state']} "
+                f"({line['sync_error_message'] or 'no message'})"
+            )
+        elif int(sid) not in subs:
+            bad.append(f"order {number} size {line['size_code']}: subitem {sid} is not on the board")
+        elif subs[int(sid)].parent_id != order.get("monday_item_id"):
+            bad.append(
+                f"order {number} size {line['size_code']}: subitem {sid} hangs under "
+                f"{subs[int(sid)].parent_id}, not {order.get('monday_item_id')}"
+            )
+    return _check("every line synced", len(wanted), bad)
+
+
+# ---------------------------------------------------------------- evidence
+def _timeline(
+    env_name: str,
+    snap: BoardSnapshot,
+    rounds: Sequence[RoundResult],
+    checks: Sequence[OrderingCheck],
+    errors: Mapping[str, int],
+) -> str:
+    def row(r: OpRecord) -> tuple[Any, ...]:
+        group = (
+            snap.groups.get(r.group_id or "", r.group_id) if r.board_id == str(snap.items_board_id) else ""
+        )
+        return (r.seq, r.op, r.board_id, group, r.item_id, r.parent_item_id, r.item_name, r.idempotency_key)
+
+    headers = ["seq", "op", "board", "group", "item", "parent", "name", "idempotency key"]
+    text = (
+        f"# ordering: {env_name}\n\n{len(snap.oplog)} applied operations over {len(rounds)} run(s); "
+        f"client saw faults {dict(errors)}.\n\n## Checks\n\n"
+        + md_table(
+            ["ok", "check", "checked", "violations", "first violation"],
+            [
+                (
+                    "yes" if c.ok else "**NO**",
+                    c.name,
+                    c.checked,
+                    c.violation_count,
+                    c.violations[0] if c.violations else "",
+                )
+                for c in checks
+            ],
+        )
+        + "\n## Runs\n\n"
+        + md_table(
+            ["round", "kind", "status", "items", "subitems", "groups", "retries", "pending after", "error"],
+            [
+                (
+                    r.round,
+                    r.kind,
+                    r.status,
+                    r.items_created,
+                    r.subitems_created,
+                    r.groups_created,
+                    r.retries,
+                    r.pending_after,
+                    r.error or "",
+                )
+                for r in rounds
+            ],
+        )
+    )
+    chain = _one_chain(snap)
+    if chain:
+        text += "\n## One order end to end (group -> item -> subitems)\n\n" + md_table(
+            headers, map(row, chain)
+        )
+    text += "\n## First 40 operations\n\n" + md_table(headers, map(row, snap.oplog[:40]))
+    return text
+
+
+def _one_chain(snap: BoardSnapshot) -> list[OpRecord]:
+    items = [r for r in snap.oplog if r.op == "create_item"]
+    if not items:
+        return []
+    item = items[len(items) // 2]
+    group = [r for r in snap.oplog if r.op == "create_group" and r.group_id == item.group_id]
+    subs = [r for r in snap.oplog if r.op == "create_subitem" and r.parent_item_id == item.item_id]
+    return [*group, item, *subs]
