@@ -75,8 +75,15 @@ def loadtest(session: nox.Session) -> None:
 def cutover(session: nox.Session) -> None:
     """The whole cutover: gates, promotion, canary, verify, automatic rollback; writes the sign-off report."""
     _install(session)
-    session.run("ordersync", "--config", _config(session), "cutover", "--to", "production",
-                *(session.posargs or ["--canary", "25"]))
+    session.run(
+        "ordersync",
+        "--config",
+        _config(session),
+        "cutover",
+        "--to",
+        "production",
+        *(session.posargs or ["--canary", "25"]),
+    )
 
 
 @nox.session(default=False)

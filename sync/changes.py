@@ -18,12 +18,11 @@ Rules (the origin's TASK020, finally built):
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
-
-import json
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -90,9 +89,23 @@ def hash_columns(config: Config, env: EnvironmentConfig, tables: Tables) -> list
 def _business_columns(tables: Tables) -> list[str]:
     """Columns copied from staging to target: everything except keys and sync bookkeeping."""
     sync_cols = {c.name for c in tables.target.columns} - {c.name for c in tables.staging.columns}
-    skip = {"record_uuid", "row_hash", "sync_state", "action_type", "monday_item_id", "group_id",
-            "sync_attempted_at", "sync_completed_at", "sync_pending_at", "sync_error_message",
-            "retry_count", "created_at", "updated_at", "group_name", "item_name"} | sync_cols
+    skip = {
+        "record_uuid",
+        "row_hash",
+        "sync_state",
+        "action_type",
+        "monday_item_id",
+        "group_id",
+        "sync_attempted_at",
+        "sync_completed_at",
+        "sync_pending_at",
+        "sync_error_message",
+        "retry_count",
+        "created_at",
+        "updated_at",
+        "group_name",
+        "item_name",
+    } | sync_cols
     return [c.name for c in tables.staging.columns if c.name not in skip]
 
 
@@ -101,14 +114,17 @@ def _rejects(conn: Connection, staging: sa.Table) -> tuple[list[Reject], sa.Sele
     key = order_key(staging)
     dup_keys = sa.select(key).where(key.is_not(None)).group_by(key).having(sa.func.count() > 1)
     rows = conn.execute(
-        sa.select(staging.c.record_uuid, key).where(
-            sa.or_(key.is_(None), sa.func.trim(key) == "", key.in_(dup_keys))
-        ).order_by(key, staging.c.record_uuid)
+        sa.select(staging.c.record_uuid, key)
+        .where(sa.or_(key.is_(None), sa.func.trim(key) == "", key.in_(dup_keys)))
+        .order_by(key, staging.c.record_uuid)
     ).all()
     rejects = [
         Reject(
-            r.record_uuid, r[1],
-            "no AAG ORDER NUMBER" if not (r[1] or "").strip() else f"AAG ORDER NUMBER {r[1]!r} appears more than once in staging",
+            r.record_uuid,
+            r[1],
+            "no AAG ORDER NUMBER"
+            if not (r[1] or "").strip()
+            else f"AAG ORDER NUMBER {r[1]!r} appears more than once in staging",
         )
         for r in rows
     ]
@@ -139,15 +155,20 @@ def detect_changes(
     exists_in_target = sa.exists().where(t_key == s_key)
     report.new = _insert_new(conn, tables, business, valid, exists_in_target, s_hash, now, pass_ts)
     if snapshot_run:
-        conn.execute(sa.insert(tables.snapshots).from_select(
-            ["snapshot_id", "table_name", "row_key", "state"],
-            sa.select(sa.literal(snapshot_run), sa.literal(target.name), target.c.record_uuid, sa.literal("null"))
-            .where(target.c.sync_pending_at == pass_ts),
-        ))
+        conn.execute(
+            sa.insert(tables.snapshots).from_select(
+                ["snapshot_id", "table_name", "row_key", "state"],
+                sa.select(
+                    sa.literal(snapshot_run), sa.literal(target.name), target.c.record_uuid, sa.literal("null")
+                ).where(target.c.sync_pending_at == pass_ts),
+            )
+        )
 
     changed = sa.and_(valid, t_key == s_key, sa.or_(target.c.row_hash.is_(None), target.c.row_hash != s_hash))
     report.cancelled = conn.execute(
-        sa.select(sa.func.count()).select_from(staging).join(target, t_key == s_key)
+        sa.select(sa.func.count())
+        .select_from(staging)
+        .join(target, t_key == s_key)
         .where(changed, staging.c["ORDER TYPE"].in_(cancelled_types))
     ).scalar_one()
     values: dict[Any, Any] = {target.c[n]: staging.c[n] for n in business}
@@ -193,16 +214,28 @@ def save_pre_images(conn: Connection, tables: Tables, snapshot_id: str, where: s
     ):
         result = conn.execute(sa.select(table).where(condition).execution_options(yield_per=500))
         for part in result.mappings().partitions(500):
-            rows = [{"snapshot_id": snapshot_id, "table_name": table.name, "row_key": str(r[key.name]),
-                     "state": json.dumps(jsonable(dict(r)))} for r in part]
+            rows = [
+                {
+                    "snapshot_id": snapshot_id,
+                    "table_name": table.name,
+                    "row_key": str(r[key.name]),
+                    "state": json.dumps(jsonable(dict(r))),
+                }
+                for r in part
+            ]
             conn.execute(tables.snapshots.insert(), rows)
             saved += len(rows)
     return saved
 
 
 def _insert_new(
-    conn: Connection, tables: Tables, business: Sequence[str], valid: sa.ColumnElement[bool],
-    exists_in_target: sa.Exists, s_hash: sa.ColumnElement[str], now: sa.ColumnElement[Any],
+    conn: Connection,
+    tables: Tables,
+    business: Sequence[str],
+    valid: sa.ColumnElement[bool],
+    exists_in_target: sa.Exists,
+    s_hash: sa.ColumnElement[str],
+    now: sa.ColumnElement[Any],
     pass_ts: sa.ColumnElement[Any],
 ) -> int:
     staging, target = tables.staging, tables.target
@@ -212,10 +245,20 @@ def _insert_new(
         s_hash,
         sa.literal(SyncState.PENDING.value),
         sa.literal(ActionType.INSERT.value),
-        pass_ts, now, now,
+        pass_ts,
+        now,
+        now,
     ).where(valid, ~exists_in_target)
-    target_cols = ["record_uuid", *business, "row_hash", "sync_state", "action_type",
-                   "sync_pending_at", "created_at", "updated_at"]
+    target_cols = [
+        "record_uuid",
+        *business,
+        "row_hash",
+        "sync_state",
+        "action_type",
+        "sync_pending_at",
+        "created_at",
+        "updated_at",
+    ]
     return _inserted(conn, target, sa.insert(target).from_select(target_cols, select))
 
 
@@ -263,14 +306,34 @@ def _refresh_lines(
     ).rowcount
 
     new_rows = sa.select(
-        line_key, desired.c.record_uuid, desired.c.size_code, desired.c.qty, line_hash,
-        sa.literal(SyncState.PENDING.value), sa.literal(ActionType.INSERT.value), now, now,
+        line_key,
+        desired.c.record_uuid,
+        desired.c.size_code,
+        desired.c.qty,
+        line_hash,
+        sa.literal(SyncState.PENDING.value),
+        sa.literal(ActionType.INSERT.value),
+        now,
+        now,
     ).where(desired.c.qty > 0, ~sa.exists().where(match))
-    report.lines_inserted = _inserted(conn, lines, sa.insert(lines).from_select(
-        ["line_uuid", "record_uuid", "size_code", "qty", "row_hash", "sync_state", "action_type",
-         "created_at", "updated_at"],
-        new_rows,
-    ))
+    report.lines_inserted = _inserted(
+        conn,
+        lines,
+        sa.insert(lines).from_select(
+            [
+                "line_uuid",
+                "record_uuid",
+                "size_code",
+                "qty",
+                "row_hash",
+                "sync_state",
+                "action_type",
+                "created_at",
+                "updated_at",
+            ],
+            new_rows,
+        ),
+    )
 
     delete_removed = config.change_detection.removed_size_policy == "delete"
     removed_action = ActionType.DELETE.value if delete_removed else ActionType.UPDATE.value
@@ -284,10 +347,16 @@ def _refresh_lines(
         sa.select(sa.func.count()).select_from(lines.join(desired, match)).where(differs, desired.c.qty <= 0)
     ).scalar_one()
     changed = conn.execute(
-        sa.update(lines).values(
-            qty=desired.c.qty, row_hash=line_hash, sync_state=SyncState.PENDING.value, action_type=action,
-            sync_error_message=None, updated_at=now,
-        ).where(differs)
+        sa.update(lines)
+        .values(
+            qty=desired.c.qty,
+            row_hash=line_hash,
+            sync_state=SyncState.PENDING.value,
+            action_type=action,
+            sync_error_message=None,
+            updated_at=now,
+        )
+        .where(differs)
     ).rowcount
     report.lines_updated = changed - zeroed
     if delete_removed:

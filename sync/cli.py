@@ -24,14 +24,26 @@ from sync.commands.common import AppContext, run_guarded
 __all__ = ["cli", "main"]
 
 COMMAND_MODULES = (
-    "config_cmd", "db_cmd", "demo_cmd", "emulator_cmd", "sync_cmd", "verify_cmd", "gates_cmd", "cassettes_cmd",
-    "loadtest_cmd", "cutover_cmd", "report_cmd",
+    "config_cmd",
+    "db_cmd",
+    "demo_cmd",
+    "emulator_cmd",
+    "sync_cmd",
+    "verify_cmd",
+    "gates_cmd",
+    "cassettes_cmd",
+    "loadtest_cmd",
+    "cutover_cmd",
+    "report_cmd",
 )
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
-    "--config", "config_path", type=click.Path(path_type=Path), default=None,
+    "--config",
+    "config_path",
+    type=click.Path(path_type=Path),
+    default=None,
     help="Config file (default: $ORDERSYNC_CONFIG or ./ordersync.toml).",
 )
 @click.option("--log-json", is_flag=True, help="Write structured JSON logs to stderr.")

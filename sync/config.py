@@ -102,7 +102,12 @@ class ChangeDetectionConfig(_Strict):
 
     hash_columns: list[str] = Field(
         default_factory=lambda: [
-            "AAG ORDER NUMBER", "CUSTOMER NAME", "PO NUMBER", "CUSTOMER STYLE", "TOTAL QTY", "ORDER TYPE",
+            "AAG ORDER NUMBER",
+            "CUSTOMER NAME",
+            "PO NUMBER",
+            "CUSTOMER STYLE",
+            "TOTAL QTY",
+            "ORDER TYPE",
         ]
     )
     include_mapped_columns: bool = True
@@ -159,8 +164,13 @@ class DatabaseConfig(_Strict):
         else:
             assert self.dialect is not None  # checked by _check_database
             url = URL.create(
-                self.dialect, username=self.user, password=password, host=self.host,
-                port=self.port, database=self.name, query=self.query,
+                self.dialect,
+                username=self.user,
+                password=password,
+                host=self.host,
+                port=self.port,
+                database=self.name,
+                query=self.query,
             )
         if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
             path = Path(url.database)
@@ -290,12 +300,15 @@ def monday_token(config: Config, env_name: str) -> str:
     monday = config.environment(env_name).monday
     token = os.environ.get(monday.token_env, "")
     if not token.strip():
-        raise ConfigError([
-            ConfigProblem(
-                str(config.path), f"environments.{env_name}.monday.token_env",
-                f"environment variable {monday.token_env} is not set; a live call to monday.com needs a token",
-            )
-        ])
+        raise ConfigError(
+            [
+                ConfigProblem(
+                    str(config.path),
+                    f"environments.{env_name}.monday.token_env",
+                    f"environment variable {monday.token_env} is not set; a live call to monday.com needs a token",
+                )
+            ]
+        )
     return token
 
 
@@ -340,8 +353,11 @@ def _cross_check(config: Config) -> list[ConfigProblem]:
             problems += _duplicate_targets(file, f"environments.{name}.mapping.{board_kind}", mapping)
         problems += _check_database(file, f"environments.{name}.database", env.database)
         if env.monday.transport == "emulator" and not env.monday.emulator_state:
-            problems.append(ConfigProblem(
-                file, f"environments.{name}.monday.emulator_state", "required when transport = 'emulator'"))
+            problems.append(
+                ConfigProblem(
+                    file, f"environments.{name}.monday.emulator_state", "required when transport = 'emulator'"
+                )
+            )
     return problems
 
 
@@ -350,11 +366,14 @@ def _duplicate_targets(file: str, key: str, mapping: Mapping[str, ColumnMapping]
     problems = []
     for db_column, target in mapping.items():
         if target.column in seen:
-            problems.append(ConfigProblem(
-                file, f"{key}.{db_column!r}",
-                f"monday column {target.column} is already the target of {seen[target.column]!r}; "
-                "two DB columns cannot write one monday column",
-            ))
+            problems.append(
+                ConfigProblem(
+                    file,
+                    f"{key}.{db_column!r}",
+                    f"monday column {target.column} is already the target of {seen[target.column]!r}; "
+                    "two DB columns cannot write one monday column",
+                )
+            )
         else:
             seen[target.column] = db_column
     return problems

@@ -24,7 +24,7 @@ from sync.monday.transport import build_http_client
 __all__ = ["EMULATOR_TOKEN", "build_client", "open_client", "open_db"]
 
 #: The emulator accepts any token; this one makes it obvious in logs that no real token is in play.
-EMULATOR_TOKEN = "emulator-local"  # noqa: S105 - not a secret
+EMULATOR_TOKEN = "emulator-local"
 
 
 def open_db(config: Config, env_name: str) -> tuple[Engine, Tables]:
@@ -37,12 +37,17 @@ def open_db(config: Config, env_name: str) -> tuple[Engine, Tables]:
     return engine, build_tables(env.source_table, env.target_table, env.lines_table, sizes)
 
 
-def build_client(config: Config, env_name: str, transport: httpx.BaseTransport | None, token: str | None) -> MondayClient:
+def build_client(
+    config: Config, env_name: str, transport: httpx.BaseTransport | None, token: str | None
+) -> MondayClient:
     """A client with the environment's API version, timeouts, retry policy and pacing."""
     env = config.environment(env_name)
     http = build_http_client(
-        api_url=env.monday.api_url, token=token, api_version=env.monday.api_version,
-        timeout_s=config.sync.request_timeout_s, transport=transport,
+        api_url=env.monday.api_url,
+        token=token,
+        api_version=env.monday.api_version,
+        timeout_s=config.sync.request_timeout_s,
+        transport=transport,
     )
     pacer = None
     if config.sync.complexity_budget_per_minute or config.sync.requests_per_minute:
@@ -51,7 +56,10 @@ def build_client(config: Config, env_name: str, transport: httpx.BaseTransport |
             requests_per_minute=config.sync.requests_per_minute,
         )
     return MondayClient(
-        http, retry=RetryPolicy(max_attempts=config.sync.max_attempts), pacer=pacer, max_batch=config.sync.batch_size,
+        http,
+        retry=RetryPolicy(max_attempts=config.sync.max_attempts),
+        pacer=pacer,
+        max_batch=config.sync.batch_size,
     )
 
 

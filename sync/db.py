@@ -62,8 +62,36 @@ BUSINESS_COLUMNS_BEFORE_SIZES: tuple[tuple[str, sa.types.TypeEngine[Any]], ...] 
 
 # A realistic subset of the origin's 245 size columns (alpha, numeric, waist/length, one-size).
 DEFAULT_SIZES: tuple[str, ...] = (
-    "2T", "4T", "6", "8", "10", "12", "14", "16", "XXS", "XS", "S", "M", "L", "XL", "XXL", "2XL",
-    "3XL", "S/M", "M/L", "28", "30", "32", "34", "36", "30/30", "32/32", "34/32", "OS", "O/S", "ONE SIZE",
+    "2T",
+    "4T",
+    "6",
+    "8",
+    "10",
+    "12",
+    "14",
+    "16",
+    "XXS",
+    "XS",
+    "S",
+    "M",
+    "L",
+    "XL",
+    "XXL",
+    "2XL",
+    "3XL",
+    "S/M",
+    "M/L",
+    "28",
+    "30",
+    "32",
+    "34",
+    "36",
+    "30/30",
+    "32/32",
+    "34/32",
+    "OS",
+    "O/S",
+    "ONE SIZE",
 )
 
 # Everything from the end marker ``TOTAL QTY`` on.
@@ -104,7 +132,11 @@ BUSINESS_COLUMNS_AFTER_SIZES: tuple[tuple[str, sa.types.TypeEngine[Any]], ...] =
 _PRECISE_TIMESTAMP = sa.DateTime().with_variant(mssql.DATETIME2(), "mssql")  # type: ignore[no-untyped-call]
 
 LEDGER_TABLE_NAMES = (
-    "ordersync_runs", "ordersync_operations", "ordersync_groups", "ordersync_cutovers", "ordersync_snapshots",
+    "ordersync_runs",
+    "ordersync_operations",
+    "ordersync_groups",
+    "ordersync_cutovers",
+    "ordersync_snapshots",
 )
 
 
@@ -188,7 +220,8 @@ def build_tables(
     staging = _order_table(md, source_table, sizes, is_target=False)
     target = _order_table(md, target_table, sizes, is_target=True)
     lines = sa.Table(
-        lines_table, md,
+        lines_table,
+        md,
         sa.Column("line_uuid", sa.String(64), primary_key=True),  # sha256(record_uuid|size_code): deterministic
         sa.Column("record_uuid", sa.String(36), sa.ForeignKey(target.c.record_uuid), nullable=False),
         sa.Column("size_code", sa.Unicode(20), nullable=False),
@@ -209,7 +242,8 @@ def build_tables(
         *_vocabulary_checks("lines", nullable_state=False),
     )
     runs = sa.Table(
-        "ordersync_runs", md,
+        "ordersync_runs",
+        md,
         sa.Column("run_id", sa.String(64), primary_key=True),
         sa.Column("environment", sa.String(64), nullable=False),
         sa.Column("kind", sa.String(20), nullable=False),  # sync | retry | rollback | canary
@@ -220,7 +254,8 @@ def build_tables(
         sa.Column("summary", sa.UnicodeText()),
     )
     operations = sa.Table(
-        "ordersync_operations", md,
+        "ordersync_operations",
+        md,
         sa.Column("op_id", sa.Integer(), primary_key=True, autoincrement=True),
         sa.Column("run_id", sa.String(64), sa.ForeignKey(runs.c.run_id), nullable=False),
         sa.Column("seq", sa.Integer(), nullable=False),
@@ -238,7 +273,8 @@ def build_tables(
         sa.Index("ix_ops_run", "run_id", "seq"),
     )
     groups = sa.Table(
-        "ordersync_groups", md,
+        "ordersync_groups",
+        md,
         sa.Column("board_id", sa.BigInteger(), primary_key=True),
         sa.Column("group_name", sa.Unicode(255), primary_key=True),
         sa.Column("group_id", sa.Unicode(128), nullable=False),
@@ -246,7 +282,8 @@ def build_tables(
         sa.Column("created_at", sa.DateTime()),
     )
     cutovers = sa.Table(
-        "ordersync_cutovers", md,
+        "ordersync_cutovers",
+        md,
         sa.Column("cutover_id", sa.String(64), primary_key=True),
         sa.Column("from_env", sa.String(64), nullable=False),
         sa.Column("to_env", sa.String(64), nullable=False),
@@ -257,7 +294,8 @@ def build_tables(
         sa.Column("details", sa.UnicodeText()),
     )
     snapshots = sa.Table(
-        "ordersync_snapshots", md,
+        "ordersync_snapshots",
+        md,
         sa.Column("snapshot_id", sa.String(64), primary_key=True),
         sa.Column("table_name", sa.String(128), primary_key=True),
         sa.Column("row_key", sa.String(64), primary_key=True),
@@ -295,7 +333,9 @@ def create_schema(engine: Engine, tables: Tables) -> None:
     tables.metadata.create_all(engine)
 
 
-def discover_sizes(engine: Engine, table: str, start_after: str, end_before: str, max_sizes: int = 300) -> tuple[str, ...]:
+def discover_sizes(
+    engine: Engine, table: str, start_after: str, end_before: str, max_sizes: int = 300
+) -> tuple[str, ...]:
     """The column names strictly between the two markers, in table order (the origin's discovery)."""
     names = [c["name"] for c in sa.inspect(engine).get_columns(table)]
     missing = [m for m in (start_after, end_before) if m not in names]

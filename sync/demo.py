@@ -44,6 +44,8 @@ CUSTOMERS: tuple[tuple[str, str, str, str], ...] = (
 )
 SEASONS = ("2025 FALL", "2025 HOLIDAY", "2026 SPRING", "2026 SUMMER")
 COLOURS = ("BLACK", "NAVY", "HEATHER GREY", "SAGE", "CRÈME BRÛLÉE", "BORDEAUX", "SKY BLUE", "WHITE")
+FABRICS = ("Performance", "Everyday", "Tech")
+GARMENTS = ("Polo", "Tee", "Jogger", "Short")
 CATEGORIES = ("MENS", "WOMENS", "KIDS", "ACCESSORIES")
 SIZE_SCALES: tuple[tuple[str, ...], ...] = (
     ("XS", "S", "M", "L", "XL", "XXL", "2XL"),
@@ -107,7 +109,7 @@ def _order(rng: random.Random, n: int) -> dict[str, Any]:
         "PLANNER": rng.choice(("Zoë Martin", "Sam O'Brien", "Lee Chen")),
         "ALIAS/RELATED ITEM": None,
         "CUSTOMER STYLE": style,
-        "STYLE DESCRIPTION": f"{rng.choice(('Performance', 'Everyday', 'Tech'))} {rng.choice(('Polo', 'Tee', 'Jogger', 'Short'))}",
+        "STYLE DESCRIPTION": f"{rng.choice(FABRICS)} {rng.choice(GARMENTS)}",
         "CUSTOMER'S COLOUR CODE (CUSTOM FIELD) CUSTOMER PROVIDES THIS": f"C{COLOURS.index(colour):03d}",
         "CUSTOMER COLOUR DESCRIPTION": colour,
         "UNIT OF MEASURE": "EACH" if rng.random() < 0.9 else "PACK",
@@ -179,7 +181,7 @@ def insert_orders(engine: sa.Engine, table: sa.Table, chunks: Iterator[list[dict
     sizes = [c.name for c in table.columns if c.name in DEFAULT_SIZES]
     orders = lines = 0
     for chunk in chunks:
-        full = [{**{s: None for s in sizes}, **row} for row in chunk]
+        full = [{**dict.fromkeys(sizes), **row} for row in chunk]
         with engine.begin() as conn:
             conn.execute(table.insert(), full)
         orders += len(full)

@@ -76,8 +76,14 @@ class _Run:
     """One run's state; the methods follow the order of the work."""
 
     def __init__(
-        self, config: Config, env_name: str, env: EnvironmentConfig, options: SyncOptions,
-        client: MondayClient, db: Engine, tables: Tables,
+        self,
+        config: Config,
+        env_name: str,
+        env: EnvironmentConfig,
+        options: SyncOptions,
+        client: MondayClient,
+        db: Engine,
+        tables: Tables,
     ) -> None:
         self.config, self.env_name, self.env, self.options = config, env_name, env, options
         self.client, self.db, self.tables = client, db, tables
@@ -103,7 +109,9 @@ class _Run:
         try:
             if self.options.detect:
                 with self.db.begin() as conn:
-                    changes = detect_changes(conn, self.config, self.env, self.tables, snapshot_run=self.run_id).as_dict()
+                    changes = detect_changes(
+                        conn, self.config, self.env, self.tables, snapshot_run=self.run_id
+                    ).as_dict()
             self._load_boards()
             self._resolve_unknown_outcomes()
             self._push()
@@ -145,9 +153,15 @@ class _Run:
         on_board = {g.title: g.id for g in items_board.groups}
         groups = self.tables.groups
         with self.db.connect() as conn:
-            registry = dict(conn.execute(
-                sa.select(groups.c.group_name, groups.c.group_id).where(groups.c.board_id == self.env.monday.board_id)
-            ).tuples().all())
+            registry = dict(
+                conn.execute(
+                    sa.select(groups.c.group_name, groups.c.group_id).where(
+                        groups.c.board_id == self.env.monday.board_id
+                    )
+                )
+                .tuples()
+                .all()
+            )
         live_ids = set(on_board.values())
         self.groups = {n: gid for n, gid in registry.items() if gid in live_ids}
         for title, gid in on_board.items():
@@ -166,9 +180,11 @@ class _Run:
         last = ""
         while remaining is None or remaining > 0:
             size = CHUNK_ROWS if remaining is None else min(CHUNK_ROWS, remaining)
-            rows = conn.execute(
-                sa.select(t).where(*where, t.c.record_uuid > last).order_by(t.c.record_uuid).limit(size)
-            ).mappings().all()
+            rows = (
+                conn.execute(sa.select(t).where(*where, t.c.record_uuid > last).order_by(t.c.record_uuid).limit(size))
+                .mappings()
+                .all()
+            )
             if not rows:
                 return
             last = rows[-1]["record_uuid"]
@@ -178,11 +194,13 @@ class _Run:
 
     def _count_pending_lines(self, conn: Connection, record_uuids: Sequence[str]) -> int:
         lines = self.tables.lines
-        return int(conn.execute(
-            sa.select(sa.func.count()).select_from(lines).where(
-                lines.c.record_uuid.in_(list(record_uuids)), lines.c.sync_state.in_(self.options.states)
-            )
-        ).scalar_one())
+        return int(
+            conn.execute(
+                sa.select(sa.func.count())
+                .select_from(lines)
+                .where(lines.c.record_uuid.in_(list(record_uuids)), lines.c.sync_state.in_(self.options.states))
+            ).scalar_one()
+        )
 
     # ------------------------------------------------------------------ unknown outcomes
     def _resolve_unknown_outcomes(self) -> None:
@@ -190,11 +208,13 @@ class _Run:
         ops, t = self.tables.operations, self.tables.target
         with self.db.connect() as conn:
             rows = conn.execute(
-                sa.select(ops.c.op_id, ops.c.record_key, t.c["AAG ORDER NUMBER"]).join(
-                    t, t.c.record_uuid == ops.c.record_key
-                ).where(
-                    ops.c.status == OpStatus.SENT, ops.c.operation == "create_item",
-                    ops.c.board_id == self.env.monday.board_id, t.c.monday_item_id.is_(None),
+                sa.select(ops.c.op_id, ops.c.record_key, t.c["AAG ORDER NUMBER"])
+                .join(t, t.c.record_uuid == ops.c.record_key)
+                .where(
+                    ops.c.status == OpStatus.SENT,
+                    ops.c.operation == "create_item",
+                    ops.c.board_id == self.env.monday.board_id,
+                    t.c.monday_item_id.is_(None),
                 )
             ).all()
         if rows:
@@ -212,13 +232,20 @@ class _Run:
                 ids = sorted(found.get(order, []))
                 if not ids:
                     continue
-                conn.execute(t.update().where(t.c.record_uuid == record_uuid).values(
-                    monday_item_id=ids[0], action_type=ActionType.UPDATE.value, sync_state=SyncState.PENDING.value,
-                ))
+                conn.execute(
+                    t.update()
+                    .where(t.c.record_uuid == record_uuid)
+                    .values(
+                        monday_item_id=ids[0],
+                        action_type=ActionType.UPDATE.value,
+                        sync_state=SyncState.PENDING.value,
+                    )
+                )
                 adopted.add(record_uuid)
                 self.counters.adopted += 1
-            self.ledger.settle(conn, [(op_id, OpStatus.FAILED, None, "outcome unknown; resolved by look-up")
-                                      for op_id in op_ids])
+            self.ledger.settle(
+                conn, [(op_id, OpStatus.FAILED, None, "outcome unknown; resolved by look-up") for op_id in op_ids]
+            )
         return adopted
 
     def _resolve_unknown_subitems(self) -> None:
@@ -226,10 +253,18 @@ class _Run:
         ops, lines, t = self.tables.operations, self.tables.lines, self.tables.target
         with self.db.connect() as conn:
             rows = conn.execute(
-                sa.select(ops.c.op_id, lines.c.line_uuid, lines.c.size_code, t.c.monday_item_id).select_from(
-                    ops.join(lines, lines.c.line_uuid == ops.c.record_key).join(t, t.c.record_uuid == lines.c.record_uuid)
-                ).where(ops.c.status == OpStatus.SENT, ops.c.operation == "create_subitem",
-                        lines.c.monday_subitem_id.is_(None), t.c.monday_item_id.is_not(None))
+                sa.select(ops.c.op_id, lines.c.line_uuid, lines.c.size_code, t.c.monday_item_id)
+                .select_from(
+                    ops.join(lines, lines.c.line_uuid == ops.c.record_key).join(
+                        t, t.c.record_uuid == lines.c.record_uuid
+                    )
+                )
+                .where(
+                    ops.c.status == OpStatus.SENT,
+                    ops.c.operation == "create_subitem",
+                    lines.c.monday_subitem_id.is_(None),
+                    t.c.monday_item_id.is_not(None),
+                )
             ).all()
         if not rows:
             return
@@ -273,9 +308,11 @@ class _Run:
     def _count_headers(self) -> int:
         t = self.tables.target
         with self.db.connect() as conn:
-            count = int(conn.execute(
-                sa.select(sa.func.count()).select_from(t).where(t.c.sync_state.in_(self.options.states))
-            ).scalar_one())
+            count = int(
+                conn.execute(
+                    sa.select(sa.func.count()).select_from(t).where(t.c.sync_state.in_(self.options.states))
+                ).scalar_one()
+            )
         return min(count, self.options.limit) if self.options.limit is not None else count
 
     def _check_worker(self) -> None:
@@ -314,8 +351,18 @@ class _Run:
             if name in self.groups:
                 continue
             with self.db.begin() as conn:
-                (op_id,) = self.ledger.intend(conn, [{"board_id": board, "operation": "create_group", "entity": "GROUP",
-                                                      "record_key": name[:64], "after": {"group_name": name}}])
+                (op_id,) = self.ledger.intend(
+                    conn,
+                    [
+                        {
+                            "board_id": board,
+                            "operation": "create_group",
+                            "entity": "GROUP",
+                            "record_key": name[:64],
+                            "after": {"group_name": name},
+                        }
+                    ],
+                )
             try:
                 group_id = self.client.create_group(board, name, idempotency_key=f"{self.run_id}-group-{op_id}")
             except RetriableError:
@@ -326,8 +373,15 @@ class _Run:
             self.groups[name] = group_id
             self.counters.groups_created += 1
             with self.db.begin() as conn:
-                conn.execute(self.tables.groups.insert().values(
-                    board_id=board, group_name=name, group_id=group_id, created_run_id=self.run_id, created_at=utcnow()))
+                conn.execute(
+                    self.tables.groups.insert().values(
+                        board_id=board,
+                        group_name=name,
+                        group_id=group_id,
+                        created_run_id=self.run_id,
+                        created_at=utcnow(),
+                    )
+                )
                 self.ledger.settle(conn, [(op_id, OpStatus.APPLIED, group_id, None)])
 
     def _next_key(self, what: str) -> str:
@@ -339,14 +393,26 @@ class _Run:
         key = self._next_key("items")
         board = self.env.monday.board_id
         with self.db.begin() as conn:
-            op_ids = self.ledger.intend(conn, [
-                {"board_id": board, "operation": "create_item", "entity": "ITEM", "record_key": op.record_uuid,
-                 "idempotency_key": key, "before": op.before, "after": {"name": op.name, "group": op.group_name}}
-                for op in batch
-            ])
+            op_ids = self.ledger.intend(
+                conn,
+                [
+                    {
+                        "board_id": board,
+                        "operation": "create_item",
+                        "entity": "ITEM",
+                        "record_key": op.record_uuid,
+                        "idempotency_key": key,
+                        "before": op.before,
+                        "after": {"name": op.name, "group": op.group_name},
+                    }
+                    for op in batch
+                ],
+            )
         items = [NewItem(op.record_uuid, op.name, self.groups[op.group_name], op.values) for op in batch]
-        outcomes = self._call(lambda: self.client.create_items(board, items, create_labels=create_labels,
-                                                               idempotency_key=key), [op.record_uuid for op in batch])
+        outcomes = self._call(
+            lambda: self.client.create_items(board, items, create_labels=create_labels, idempotency_key=key),
+            [op.record_uuid for op in batch],
+        )
         unknown = {op.record_uuid: op.order_number for op in batch if op.record_uuid not in outcomes}
         if unknown:
             self._adopt_by_order_number(unknown, [])
@@ -360,8 +426,15 @@ class _Run:
                 self.counters.unknown += 1
                 continue
             if outcome.ok and outcome.item_id is not None:
-                synced.append({"record_uuid": op.record_uuid, "item_id": outcome.item_id,
-                               "group_id": self.groups[op.group_name], "group_name": op.group_name, "item_name": op.name})
+                synced.append(
+                    {
+                        "record_uuid": op.record_uuid,
+                        "item_id": outcome.item_id,
+                        "group_id": self.groups[op.group_name],
+                        "group_name": op.group_name,
+                        "item_name": op.name,
+                    }
+                )
                 settled.append((op_id, OpStatus.APPLIED, str(outcome.item_id), None))
                 self.counters.items_created += 1
                 self.counters.note_customer(op.customer, True)
@@ -383,16 +456,27 @@ class _Run:
         board = self.env.monday.board_id
         before_board = self._board_values(batch)
         with self.db.begin() as conn:
-            op_ids = self.ledger.intend(conn, [
-                {"board_id": board, "operation": "update_item", "entity": "ITEM", "record_key": op.record_uuid,
-                 "monday_id": str(op.item_id), "idempotency_key": key,
-                 "before": {**op.before, "monday_values": before_board.get(op.item_id or 0, {})},
-                 "after": {"values": op.values}}
-                for op in batch
-            ])
+            op_ids = self.ledger.intend(
+                conn,
+                [
+                    {
+                        "board_id": board,
+                        "operation": "update_item",
+                        "entity": "ITEM",
+                        "record_key": op.record_uuid,
+                        "monday_id": str(op.item_id),
+                        "idempotency_key": key,
+                        "before": {**op.before, "monday_values": before_board.get(op.item_id or 0, {})},
+                        "after": {"values": op.values},
+                    }
+                    for op in batch
+                ],
+            )
         updates = [ItemUpdate(op.record_uuid, int(op.item_id or 0), op.values) for op in batch]
-        outcomes = self._call(lambda: self.client.update_items(board, updates, create_labels=create_labels,
-                                                               idempotency_key=key), [op.record_uuid for op in batch])
+        outcomes = self._call(
+            lambda: self.client.update_items(board, updates, create_labels=create_labels, idempotency_key=key),
+            [op.record_uuid for op in batch],
+        )
         self.counters.items_attempted += len(batch)
         synced: list[dict[str, Any]] = []
         errors: list[tuple[str, str]] = []
@@ -403,9 +487,15 @@ class _Run:
                 self.counters.unknown += 1
                 continue
             if outcome.ok:
-                synced.append({"record_uuid": op.record_uuid, "item_id": op.item_id,
-                               "group_id": self.groups.get(op.group_name), "group_name": op.group_name,
-                               "item_name": op.name})
+                synced.append(
+                    {
+                        "record_uuid": op.record_uuid,
+                        "item_id": op.item_id,
+                        "group_id": self.groups.get(op.group_name),
+                        "group_name": op.group_name,
+                        "item_name": op.name,
+                    }
+                )
                 settled.append((op_id, OpStatus.APPLIED, str(op.item_id), None))
                 self.counters.items_updated += 1
                 self.counters.note_customer(op.customer, True)
@@ -460,8 +550,11 @@ class _Run:
     def _pending_lines(self, record_uuids: Sequence[str] | None) -> list[dict[str, Any]]:
         lines, t = self.tables.lines, self.tables.target
         states = set(self.options.states) | {SyncState.PENDING.value}
-        where = [lines.c.sync_state.in_(sorted(states)), t.c.monday_item_id.is_not(None),
-                 t.c.sync_state == SyncState.SYNCED.value]
+        where = [
+            lines.c.sync_state.in_(sorted(states)),
+            t.c.monday_item_id.is_not(None),
+            t.c.sync_state == SyncState.SYNCED.value,
+        ]
         if record_uuids is not None:
             where.append(lines.c.record_uuid.in_(list(record_uuids)))
         elif self.options.record_uuids is not None:
@@ -469,12 +562,18 @@ class _Run:
         if self.options.customer:
             where.append(t.c["CUSTOMER NAME"] == self.options.customer)
         with self.db.connect() as conn:
-            rows = conn.execute(
-                sa.select(lines, t.c["AAG ORDER NUMBER"].label("order_number"),
-                          t.c.monday_item_id.label("parent_item_id"))
-                .join(t, t.c.record_uuid == lines.c.record_uuid).where(*where)
-                .order_by(lines.c.record_uuid, lines.c.size_code)
-            ).mappings().all()
+            rows = (
+                conn.execute(
+                    sa.select(
+                        lines, t.c["AAG ORDER NUMBER"].label("order_number"), t.c.monday_item_id.label("parent_item_id")
+                    )
+                    .join(t, t.c.record_uuid == lines.c.record_uuid)
+                    .where(*where)
+                    .order_by(lines.c.record_uuid, lines.c.size_code)
+                )
+                .mappings()
+                .all()
+            )
         return [dict(r) for r in rows]
 
     def _push_subitems(self, record_uuids: Sequence[str] | None) -> None:
@@ -492,31 +591,52 @@ class _Run:
         operation = {"INSERT": "create_subitem", "UPDATE": "update_subitem", "DELETE": "delete_subitem"}[action]
         before_board = self._board_values(batch) if action == ActionType.UPDATE.value else {}
         with self.db.begin() as conn:
-            op_ids = self.ledger.intend(conn, [
-                {"board_id": board, "operation": operation, "entity": "SUBITEM", "record_key": op.line_uuid,
-                 "monday_id": str(op.subitem_id) if op.subitem_id else None, "idempotency_key": key,
-                 "before": {**op.before, "monday_values": before_board.get(op.subitem_id or 0, {}),
-                            "parent_item_id": op.parent_item_id, "name": op.name},
-                 "after": {"values": op.values}}
-                for op in batch
-            ])
+            op_ids = self.ledger.intend(
+                conn,
+                [
+                    {
+                        "board_id": board,
+                        "operation": operation,
+                        "entity": "SUBITEM",
+                        "record_key": op.line_uuid,
+                        "monday_id": str(op.subitem_id) if op.subitem_id else None,
+                        "idempotency_key": key,
+                        "before": {
+                            **op.before,
+                            "monday_values": before_board.get(op.subitem_id or 0, {}),
+                            "parent_item_id": op.parent_item_id,
+                            "name": op.name,
+                        },
+                        "after": {"values": op.values},
+                    }
+                    for op in batch
+                ],
+            )
         keys = [op.line_uuid for op in batch]
         if action == ActionType.INSERT.value:
             subs = [NewSubitem(op.line_uuid, op.parent_item_id, op.name, op.values) for op in batch]
-            outcomes = self._call(lambda: self.client.create_subitems(subs, create_labels=create_labels,
-                                                                      idempotency_key=key), keys)
+            outcomes = self._call(
+                lambda: self.client.create_subitems(subs, create_labels=create_labels, idempotency_key=key), keys
+            )
         elif action == ActionType.UPDATE.value:
             ups = [ItemUpdate(op.line_uuid, int(op.subitem_id or 0), op.values) for op in batch]
-            outcomes = self._call(lambda: self.client.update_items(board, ups, create_labels=create_labels,
-                                                                   idempotency_key=key), keys)
+            outcomes = self._call(
+                lambda: self.client.update_items(board, ups, create_labels=create_labels, idempotency_key=key), keys
+            )
         else:
-            raw = self._call(lambda: self.client.delete_items([int(op.subitem_id or 0) for op in batch],
-                                                              idempotency_key=key), [str(op.subitem_id) for op in batch])
+            raw = self._call(
+                lambda: self.client.delete_items([int(op.subitem_id or 0) for op in batch], idempotency_key=key),
+                [str(op.subitem_id) for op in batch],
+            )
             outcomes = {op.line_uuid: raw[str(op.subitem_id)] for op in batch if str(op.subitem_id) in raw}
         self._settle_subitems(batch, op_ids, outcomes, action, create_labels)
 
     def _settle_subitems(
-        self, batch: Sequence[SubitemOp], op_ids: Sequence[int], outcomes: Mapping[str, Outcome], action: str,
+        self,
+        batch: Sequence[SubitemOp],
+        op_ids: Sequence[int],
+        outcomes: Mapping[str, Outcome],
+        action: str,
         create_labels: bool,
     ) -> None:
         synced: list[tuple[str, int, int]] = []

@@ -66,16 +66,28 @@ class Ledger:
 
     def start(self, conn: Connection, environment: str, kind: str, *, rolls_back: str | None = None) -> None:
         """Record the run as RUNNING."""
-        conn.execute(self.tables.runs.insert().values(
-            run_id=self.run_id, environment=environment, kind=kind, status="RUNNING",
-            started_at=utcnow(), rolls_back=rolls_back,
-        ))
+        conn.execute(
+            self.tables.runs.insert().values(
+                run_id=self.run_id,
+                environment=environment,
+                kind=kind,
+                status="RUNNING",
+                started_at=utcnow(),
+                rolls_back=rolls_back,
+            )
+        )
 
     def finish(self, conn: Connection, status: str, summary: Mapping[str, Any]) -> None:
         """Record the end of the run and its summary."""
-        conn.execute(self.tables.runs.update().where(self.tables.runs.c.run_id == self.run_id).values(
-            status=status, finished_at=utcnow(), summary=json.dumps(jsonable(summary)),
-        ))
+        conn.execute(
+            self.tables.runs.update()
+            .where(self.tables.runs.c.run_id == self.run_id)
+            .values(
+                status=status,
+                finished_at=utcnow(),
+                summary=json.dumps(jsonable(summary)),
+            )
+        )
 
     def intend(self, conn: Connection, ops: Sequence[Mapping[str, Any]]) -> list[int]:
         """Insert operations as SENT before the request goes out; return their op ids in order."""
@@ -85,31 +97,45 @@ class Ledger:
         rows = []
         for op in ops:
             self._seq += 1
-            rows.append({
-                "run_id": self.run_id, "seq": self._seq, "board_id": op["board_id"], "operation": op["operation"],
-                "entity": op["entity"], "record_key": op.get("record_key"), "monday_id": op.get("monday_id"),
-                "status": OpStatus.SENT, "idempotency_key": op.get("idempotency_key"),
-                "before": json.dumps(jsonable(op.get("before"))), "after": json.dumps(jsonable(op.get("after"))),
-                "error": None, "created_at": now,
-            })
+            rows.append(
+                {
+                    "run_id": self.run_id,
+                    "seq": self._seq,
+                    "board_id": op["board_id"],
+                    "operation": op["operation"],
+                    "entity": op["entity"],
+                    "record_key": op.get("record_key"),
+                    "monday_id": op.get("monday_id"),
+                    "status": OpStatus.SENT,
+                    "idempotency_key": op.get("idempotency_key"),
+                    "before": json.dumps(jsonable(op.get("before"))),
+                    "after": json.dumps(jsonable(op.get("after"))),
+                    "error": None,
+                    "created_at": now,
+                }
+            )
         ops_table = self.tables.operations
         first = self._seq - len(rows) + 1
         conn.execute(ops_table.insert(), rows)
         found = conn.execute(
-            sa.select(ops_table.c.op_id, ops_table.c.seq).where(
-                ops_table.c.run_id == self.run_id, ops_table.c.seq >= first, ops_table.c.seq <= self._seq
-            ).order_by(ops_table.c.seq)
+            sa.select(ops_table.c.op_id, ops_table.c.seq)
+            .where(ops_table.c.run_id == self.run_id, ops_table.c.seq >= first, ops_table.c.seq <= self._seq)
+            .order_by(ops_table.c.seq)
         ).all()
         return [r.op_id for r in found]
 
     def settle(self, conn: Connection, results: Iterable[tuple[int, str, str | None, str | None]]) -> None:
         """Set (op_id, status, monday_id, error) for answered operations."""
-        params = [{"b_op": op_id, "b_status": status, "b_mid": mid, "b_err": err} for op_id, status, mid, err in results]
+        params = [
+            {"b_op": op_id, "b_status": status, "b_mid": mid, "b_err": err} for op_id, status, mid, err in results
+        ]
         if not params:
             return
         ops_table = self.tables.operations
         conn.execute(
-            ops_table.update().where(ops_table.c.op_id == sa.bindparam("b_op")).values(
+            ops_table.update()
+            .where(ops_table.c.op_id == sa.bindparam("b_op"))
+            .values(
                 status=sa.bindparam("b_status"),
                 monday_id=sa.func.coalesce(sa.bindparam("b_mid", type_=sa.String()), ops_table.c.monday_id),
                 error=sa.bindparam("b_err"),

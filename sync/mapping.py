@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from sync.config import ColumnMapping, Config, GroupNaming
+from sync.config import ColumnMapping, GroupNaming
 from sync.errors import RecordError
 from sync.monday.models import BoardInfo
 from sync.monday.values import encode_value
@@ -138,5 +138,3 @@ def _label_ok(label: str, target: ColumnMapping, board: BoardColumns, out: Encod
         f"{where}: label {label!r} does not exist on the board and label creation is not allowed for this column"
     )
     return False
-
-

@@ -72,10 +72,29 @@ class Plan:
     warnings: list[str] = field(default_factory=list)
 
 
-ITEM_SYNC_COLUMNS = ("sync_state", "action_type", "monday_item_id", "group_id", "group_name", "item_name",
-                     "sync_error_message", "retry_count", "sync_attempted_at", "sync_completed_at")
-LINE_SYNC_COLUMNS = ("sync_state", "action_type", "monday_subitem_id", "monday_parent_id", "qty",
-                     "sync_error_message", "retry_count", "sync_attempted_at", "sync_completed_at")
+ITEM_SYNC_COLUMNS = (
+    "sync_state",
+    "action_type",
+    "monday_item_id",
+    "group_id",
+    "group_name",
+    "item_name",
+    "sync_error_message",
+    "retry_count",
+    "sync_attempted_at",
+    "sync_completed_at",
+)
+LINE_SYNC_COLUMNS = (
+    "sync_state",
+    "action_type",
+    "monday_subitem_id",
+    "monday_parent_id",
+    "qty",
+    "sync_error_message",
+    "retry_count",
+    "sync_attempted_at",
+    "sync_completed_at",
+)
 
 
 def plan_items(
@@ -108,12 +127,19 @@ def plan_items(
         if problems:
             rejects.append(RowReject("ITEM", str(row["record_uuid"]), order, "; ".join(problems)))
             continue
-        ops.append(ItemOp(
-            record_uuid=str(row["record_uuid"]), order_number=order, customer=str(row.get("CUSTOMER NAME") or ""),
-            name=name, group_name=gname, values=encoded.values, create_labels=encoded.needs_new_labels,
-            item_id=int(row["monday_item_id"]) if row.get("monday_item_id") is not None else None,
-            before={c: row.get(c) for c in ITEM_SYNC_COLUMNS},
-        ))
+        ops.append(
+            ItemOp(
+                record_uuid=str(row["record_uuid"]),
+                order_number=order,
+                customer=str(row.get("CUSTOMER NAME") or ""),
+                name=name,
+                group_name=gname,
+                values=encoded.values,
+                create_labels=encoded.needs_new_labels,
+                item_id=int(row["monday_item_id"]) if row.get("monday_item_id") is not None else None,
+                before={c: row.get(c) for c in ITEM_SYNC_COLUMNS},
+            )
+        )
     return ops, rejects, warnings
 
 
@@ -141,11 +167,18 @@ def plan_subitems(
             qty_columns = [m.column for c, m in env.mapping.subitems.items() if c == "qty"]
             for column in qty_columns:
                 encoded.values[column] = "0"
-        ops.append(SubitemOp(
-            line_uuid=str(line["line_uuid"]), record_uuid=str(line["record_uuid"]), order_number=order,
-            parent_item_id=int(line["parent_item_id"]), action=action, name=name or f"Size {line['size_code']}",
-            values=encoded.values, create_labels=encoded.needs_new_labels,
-            subitem_id=int(subitem_id) if subitem_id is not None else None,
-            before={c: line.get(c) for c in LINE_SYNC_COLUMNS},
-        ))
+        ops.append(
+            SubitemOp(
+                line_uuid=str(line["line_uuid"]),
+                record_uuid=str(line["record_uuid"]),
+                order_number=order,
+                parent_item_id=int(line["parent_item_id"]),
+                action=action,
+                name=name or f"Size {line['size_code']}",
+                values=encoded.values,
+                create_labels=encoded.needs_new_labels,
+                subitem_id=int(subitem_id) if subitem_id is not None else None,
+                before={c: line.get(c) for c in LINE_SYNC_COLUMNS},
+            )
+        )
     return ops, rejects

@@ -64,7 +64,13 @@ def rollback_run(config: Config, env_name: str, run_id: str, *, archive: bool = 
 
 
 def rollback_with(
-    config: Config, env_name: str, run_id: str, *, client: MondayClient, db: Engine, tables: Tables,
+    config: Config,
+    env_name: str,
+    run_id: str,
+    *,
+    client: MondayClient,
+    db: Engine,
+    tables: Tables,
     archive: bool = False,
 ) -> RollbackReport:
     """Roll ``run_id`` back with a given client and database."""
@@ -75,10 +81,14 @@ def rollback_with(
         if run is None:
             raise OrdersyncError(f"no run {run_id!r} in the ledger of {env_name}")
         report.already_rolled_back = run["status"] == "ROLLED_BACK"
-        todo = [dict(r) for r in conn.execute(
-            sa.select(ops).where(ops.c.run_id == run_id, ops.c.status.in_([OpStatus.APPLIED, OpStatus.SENT]))
-            .order_by(ops.c.seq.desc())
-        ).mappings()]
+        todo = [
+            dict(r)
+            for r in conn.execute(
+                sa.select(ops)
+                .where(ops.c.run_id == run_id, ops.c.status.in_([OpStatus.APPLIED, OpStatus.SENT]))
+                .order_by(ops.c.seq.desc())
+            ).mappings()
+        ]
     env = config.environment(env_name)
     order_column = env.mapping.items["AAG ORDER NUMBER"].column
     for op in todo:
@@ -87,8 +97,11 @@ def rollback_with(
         for op in todo:
             _restore_sync_columns(conn, tables, op)
         _restore_snapshots(conn, tables, run_id, report)
-        conn.execute(runs.update().where(runs.c.run_id == run_id).values(
-            status="ROLLED_BACK" if report.complete else "ROLLBACK_PARTIAL"))
+        conn.execute(
+            runs.update()
+            .where(runs.c.run_id == run_id)
+            .values(status="ROLLED_BACK" if report.complete else "ROLLBACK_PARTIAL")
+        )
         ledger = Ledger(tables, new_run_id(env_name, "rollback"))
         ledger.start(conn, env_name, "rollback", rolls_back=run_id)
         ledger.finish(conn, "SUCCEEDED" if report.complete else "FAILED", report.__dict__)
@@ -96,8 +109,13 @@ def rollback_with(
 
 
 def _undo_on_board(
-    op: Mapping[str, Any], client: MondayClient, items_board: tuple[int, str], archive: bool, report: RollbackReport,
-    db: Engine, tables: Tables,
+    op: Mapping[str, Any],
+    client: MondayClient,
+    items_board: tuple[int, str],
+    archive: bool,
+    report: RollbackReport,
+    db: Engine,
+    tables: Tables,
 ) -> None:
     operation, monday_id = op["operation"], op["monday_id"]
     key = f"rollback-{op['run_id']}-{op['seq']}"
@@ -118,8 +136,9 @@ def _undo_on_board(
         values = {c: _writable(v) for c, v in (before.get("monday_values") or {}).items()}
         if values:
             board = op["board_id"]
-            outcome = client.update_items(board, [ItemUpdate(str(monday_id), int(monday_id), values)],
-                                          create_labels=False, idempotency_key=key)[0]
+            outcome = client.update_items(
+                board, [ItemUpdate(str(monday_id), int(monday_id), values)], create_labels=False, idempotency_key=key
+            )[0]
             if not (outcome.ok or _is_gone(outcome.error)):
                 report.remaining.append(f"{operation} {monday_id}: could not restore values ({outcome.error})")
                 return
@@ -132,7 +151,9 @@ def _undo_on_board(
     _mark(db, tables, op, OpStatus.UNDONE)
 
 
-def _undo_group(op: Mapping[str, Any], client: MondayClient, report: RollbackReport, db: Engine, tables: Tables) -> bool:
+def _undo_group(
+    op: Mapping[str, Any], client: MondayClient, report: RollbackReport, db: Engine, tables: Tables
+) -> bool:
     board, group_id = int(op["board_id"]), str(op["monday_id"])
     live = {g.id for b in client.get_boards([board]) for g in b.groups}
     if group_id in live:
@@ -142,8 +163,9 @@ def _undo_group(op: Mapping[str, Any], client: MondayClient, report: RollbackRep
         client.delete_group(board, group_id)
         report.groups_deleted += 1
     with db.begin() as conn:
-        conn.execute(tables.groups.delete().where(tables.groups.c.board_id == board,
-                                                  tables.groups.c.group_id == group_id))
+        conn.execute(
+            tables.groups.delete().where(tables.groups.c.board_id == board, tables.groups.c.group_id == group_id)
+        )
     return True
 
 

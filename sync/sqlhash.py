@@ -19,7 +19,7 @@ from sqlalchemy.sql.functions import FunctionElement
 __all__ = ["joined_text", "sha256_hex"]
 
 
-class sha256_hex(FunctionElement[str]):  # noqa: N801 - reads like the SQL function it renders
+class sha256_hex(FunctionElement[str]):
     """``sha256_hex(text_expr)``: lower-case hex SHA-256 of a text expression."""
 
     type = sa.String(64)

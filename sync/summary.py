@@ -126,8 +126,12 @@ def _percentiles(latencies: Sequence[float]) -> dict[str, float]:
     if len(ordered) == 1:
         return {k: round(ordered[0] * 1000, 1) for k in ("p50", "p95", "p99", "max")}
     cuts = statistics.quantiles(ordered, n=100, method="inclusive")
-    return {"p50": round(cuts[49] * 1000, 1), "p95": round(cuts[94] * 1000, 1),
-            "p99": round(cuts[98] * 1000, 1), "max": round(ordered[-1] * 1000, 1)}
+    return {
+        "p50": round(cuts[49] * 1000, 1),
+        "p95": round(cuts[94] * 1000, 1),
+        "p99": round(cuts[98] * 1000, 1),
+        "max": round(ordered[-1] * 1000, 1),
+    }
 
 
 def _states(run: _Run) -> dict[str, dict[str, int]]:
@@ -152,19 +156,44 @@ def build_summary(run: _Run, changes: Mapping[str, Any], duration_s: float, stat
     final = status if status in ("DRY_RUN",) else ("SUCCEEDED" if passed else "FAILED")
     plan = {}
     if status == "DRY_RUN":
-        plan = {"groups_to_create": sorted(c.planned_groups), "items_to_create": c.planned_items_create,
-                "items_to_update": c.planned_items_update, "lines_to_push": c.planned_lines,
-                "rejected": len(c.rejected)}
+        plan = {
+            "groups_to_create": sorted(c.planned_groups),
+            "items_to_create": c.planned_items_create,
+            "items_to_update": c.planned_items_update,
+            "lines_to_push": c.planned_lines,
+            "rejected": len(c.rejected),
+        }
     return RunSummary(
-        run_id=run.run_id, environment=run.env_name, kind=run.options.kind, status=final,
-        duration_s=round(duration_s, 3), items_created=c.items_created, items_updated=c.items_updated,
-        subitems_created=c.subitems_created, subitems_updated=c.subitems_updated, subitems_deleted=c.subitems_deleted,
-        groups_created=c.groups_created, rows_error=errors_total, rows_rejected=len(c.rejected),
-        rows_unknown=c.unknown, adopted=c.adopted, records_synced=writes_ok,
+        run_id=run.run_id,
+        environment=run.env_name,
+        kind=run.options.kind,
+        status=final,
+        duration_s=round(duration_s, 3),
+        items_created=c.items_created,
+        items_updated=c.items_updated,
+        subitems_created=c.subitems_created,
+        subitems_updated=c.subitems_updated,
+        subitems_deleted=c.subitems_deleted,
+        groups_created=c.groups_created,
+        rows_error=errors_total,
+        rows_rejected=len(c.rejected),
+        rows_unknown=c.unknown,
+        adopted=c.adopted,
+        records_synced=writes_ok,
         records_per_s=round(writes_ok / duration_s, 1) if duration_s > 0 else 0.0,
-        api_requests=stats.requests, api_mutations=stats.mutations, retries=stats.retries, http_429=stats.http_429,
-        latency_ms=_percentiles(getattr(stats, "latencies", [])), success_rate=round(success, 4),
-        success_threshold=threshold, passed=passed, states=_states(run),
-        customers={k: dict(v) for k, v in sorted(c.customers.items())}, changes=dict(changes), plan=plan,
-        errors=c.errors, rejects=[asdict(r) for r in c.rejected[:200]], warnings=c.warnings[:200],
+        api_requests=stats.requests,
+        api_mutations=stats.mutations,
+        retries=stats.retries,
+        http_429=stats.http_429,
+        latency_ms=_percentiles(getattr(stats, "latencies", [])),
+        success_rate=round(success, 4),
+        success_threshold=threshold,
+        passed=passed,
+        states=_states(run),
+        customers={k: dict(v) for k, v in sorted(c.customers.items())},
+        changes=dict(changes),
+        plan=plan,
+        errors=c.errors,
+        rejects=[asdict(r) for r in c.rejected[:200]],
+        warnings=c.warnings[:200],
     )

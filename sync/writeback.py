@@ -27,13 +27,28 @@ def mark_items_synced(conn: Connection, tables: Tables, rows: Sequence[dict[str,
     t = tables.target
     now = utcnow()
     conn.execute(
-        t.update().where(t.c.record_uuid == sa.bindparam("b_ru")).values(
-            monday_item_id=sa.bindparam("b_id"), group_id=sa.bindparam("b_gid"), group_name=sa.bindparam("b_gname"),
-            item_name=sa.bindparam("b_name"), sync_state=SyncState.SYNCED.value, sync_error_message=None,
-            sync_attempted_at=now, sync_completed_at=now,
+        t.update()
+        .where(t.c.record_uuid == sa.bindparam("b_ru"))
+        .values(
+            monday_item_id=sa.bindparam("b_id"),
+            group_id=sa.bindparam("b_gid"),
+            group_name=sa.bindparam("b_gname"),
+            item_name=sa.bindparam("b_name"),
+            sync_state=SyncState.SYNCED.value,
+            sync_error_message=None,
+            sync_attempted_at=now,
+            sync_completed_at=now,
         ),
-        [{"b_ru": r["record_uuid"], "b_id": r["item_id"], "b_gid": r["group_id"], "b_gname": r["group_name"],
-          "b_name": r["item_name"]} for r in rows],
+        [
+            {
+                "b_ru": r["record_uuid"],
+                "b_id": r["item_id"],
+                "b_gid": r["group_id"],
+                "b_gname": r["group_name"],
+                "b_name": r["item_name"],
+            }
+            for r in rows
+        ],
     )
 
 
@@ -43,9 +58,13 @@ def mark_item_errors(conn: Connection, tables: Tables, rows: Sequence[tuple[str,
         return
     t = tables.target
     conn.execute(
-        t.update().where(t.c.record_uuid == sa.bindparam("b_ru")).values(
-            sync_state=SyncState.ERROR.value, sync_error_message=sa.bindparam("b_msg"),
-            retry_count=t.c.retry_count + 1, sync_attempted_at=utcnow(),
+        t.update()
+        .where(t.c.record_uuid == sa.bindparam("b_ru"))
+        .values(
+            sync_state=SyncState.ERROR.value,
+            sync_error_message=sa.bindparam("b_msg"),
+            retry_count=t.c.retry_count + 1,
+            sync_attempted_at=utcnow(),
         ),
         [{"b_ru": ru, "b_msg": msg[:1000]} for ru, msg in rows],
     )
@@ -58,9 +77,15 @@ def mark_lines_synced(conn: Connection, tables: Tables, rows: Sequence[tuple[str
     lines = tables.lines
     now = utcnow()
     conn.execute(
-        lines.update().where(lines.c.line_uuid == sa.bindparam("b_lu")).values(
-            monday_subitem_id=sa.bindparam("b_sid"), monday_parent_id=sa.bindparam("b_pid"),
-            sync_state=SyncState.SYNCED.value, sync_error_message=None, sync_attempted_at=now, sync_completed_at=now,
+        lines.update()
+        .where(lines.c.line_uuid == sa.bindparam("b_lu"))
+        .values(
+            monday_subitem_id=sa.bindparam("b_sid"),
+            monday_parent_id=sa.bindparam("b_pid"),
+            sync_state=SyncState.SYNCED.value,
+            sync_error_message=None,
+            sync_attempted_at=now,
+            sync_completed_at=now,
         ),
         [{"b_lu": lu, "b_sid": sid, "b_pid": pid} for lu, sid, pid in rows],
     )
@@ -72,9 +97,13 @@ def mark_line_errors(conn: Connection, tables: Tables, rows: Sequence[tuple[str,
         return
     lines = tables.lines
     conn.execute(
-        lines.update().where(lines.c.line_uuid == sa.bindparam("b_lu")).values(
-            sync_state=SyncState.ERROR.value, sync_error_message=sa.bindparam("b_msg"),
-            retry_count=lines.c.retry_count + 1, sync_attempted_at=utcnow(),
+        lines.update()
+        .where(lines.c.line_uuid == sa.bindparam("b_lu"))
+        .values(
+            sync_state=SyncState.ERROR.value,
+            sync_error_message=sa.bindparam("b_msg"),
+            retry_count=lines.c.retry_count + 1,
+            sync_attempted_at=utcnow(),
         ),
         [{"b_lu": lu, "b_msg": msg[:1000]} for lu, msg in rows],
     )

@@ -39,7 +39,10 @@ def pytest_recording_configure(config: pytest.Config, vcr: Any) -> None:
 def _scrub_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     """A developer's real token or environment choice must never leak into a test."""
     for name in list(os.environ):
-        if name.startswith(("MONDAY_API_TOKEN", "ORDERSYNC_DB_PASSWORD")) or name in ("ORDERSYNC_ENV", "ORDERSYNC_CONFIG"):
+        if name.startswith(("MONDAY_API_TOKEN", "ORDERSYNC_DB_PASSWORD")) or name in (
+            "ORDERSYNC_ENV",
+            "ORDERSYNC_CONFIG",
+        ):
             monkeypatch.delenv(name, raising=False)
 
 

@@ -186,8 +186,8 @@ class BoardContractGate:
                 by_check[f.check].append(_short(f))
             named = "; ".join(f"{check}: {', '.join(subjects)}" for check, subjects in by_check.items())
             summary = (
-                f"{len(problems)} of {len(findings)} contract checks failed in {ctx.env_name} ({named}); "
-                f"first: {problems[0].describe()}"
+                f"{len(problems)} of {len(findings)} contract checks failed in {ctx.env_name} "
+                f"({named}); first: {problems[0].describe()}"
             )
         else:
             summary = f"all {len(findings)} contract checks passed against {cassette}"

@@ -78,9 +78,9 @@ def run_guarded(call: Callable[[], Any]) -> int:
 
 def env_option(function: Callable[..., Any]) -> Callable[..., Any]:
     """The ``--env`` option, spelled the same on every command."""
-    return click.option("--env", "env", default=None, help="Environment (default: $ORDERSYNC_ENV or active_environment).")(
-        function
-    )
+    return click.option(
+        "--env", "env", default=None, help="Environment (default: $ORDERSYNC_ENV or active_environment)."
+    )(function)
 
 
 def stdout_is_tty() -> bool:

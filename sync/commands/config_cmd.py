@@ -35,8 +35,11 @@ def check(app: AppContext, env: str | None) -> int:
     table.add_row("items board", str(resolved.monday.board_id))
     table.add_row("subitems board", str(resolved.monday.subitem_board_id))
     transport = resolved.monday.transport
-    table.add_row("monday", f"{transport} {resolved.monday.api_url if transport == 'http' else config.emulator_state_path(name)}"
-                  f" (API-Version {resolved.monday.api_version})")
+    table.add_row(
+        "monday",
+        f"{transport} {resolved.monday.api_url if transport == 'http' else config.emulator_state_path(name)}"
+        f" (API-Version {resolved.monday.api_version})",
+    )
     token_state = "set" if os.environ.get(resolved.monday.token_env) else "not set"
     table.add_row("token", f"${resolved.monday.token_env} ({token_state})")
     creatable = sorted(m.column for m in resolved.mapping.items.values() if m.create_labels_if_missing)

@@ -23,7 +23,9 @@ def demo_group() -> None:
 @click.option("--orders", type=click.IntRange(min=1), default=300, show_default=True)
 @click.option("--seed", type=int, default=42, show_default=True)
 @click.option("--dir", "directory", type=click.Path(path_type=Path), default=Path("work/demo"), show_default=True)
-@click.option("--bad-rows", is_flag=True, help="Add the rows real staging tables contain (bad number, unknown label, ...).")
+@click.option(
+    "--bad-rows", is_flag=True, help="Add the rows real staging tables contain (bad number, unknown label, ...)."
+)
 @click.pass_obj
 def init(app: AppContext, orders: int, seed: int, directory: Path, bad_rows: bool) -> int:
     """Build a SQLite order book and a config that points at it and at the emulator."""

@@ -20,8 +20,9 @@ __all__ = ["print_summary", "register"]
 def _run(app: AppContext, env: str | None, options: SyncOptions, as_json: bool) -> int:
     name = app.env_name(env)
     if stdout_is_tty() and not as_json and not options.dry_run:
-        with Progress(TextColumn("[bold]syncing orders"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-                      transient=True) as bar:
+        with Progress(
+            TextColumn("[bold]syncing orders"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(), transient=True
+        ) as bar:
             task = bar.add_task("orders", total=None)
 
             def progress(done: int, total: int) -> None:
@@ -44,8 +45,9 @@ def _run(app: AppContext, env: str | None, options: SyncOptions, as_json: bool) 
 @click.option("--customer", default=None, help="Only this customer (CUSTOMER NAME).")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @click.pass_obj
-def sync_command(app: AppContext, env: str | None, dry_run: bool, limit: int | None, customer: str | None,
-                 as_json: bool) -> int:
+def sync_command(
+    app: AppContext, env: str | None, dry_run: bool, limit: int | None, customer: str | None, as_json: bool
+) -> int:
     """Detect changes in staging and push them to monday.com (groups -> items -> subitems)."""
     return _run(app, env, SyncOptions(dry_run=dry_run, limit=limit, customer=customer), as_json)
 
@@ -65,30 +67,47 @@ def print_summary(summary: RunSummary) -> None:
     """The end-of-run table an operator reads."""
     console = Console()
     verdict = {"SUCCEEDED": "[green]SUCCEEDED[/green]", "DRY_RUN": "[cyan]DRY RUN[/cyan]"}.get(
-        summary.status, f"[red]{summary.status}[/red]")
+        summary.status, f"[red]{summary.status}[/red]"
+    )
     table = Table(title=f"run {summary.run_id}: {verdict}", show_header=False)
     table.add_column("what", style="cyan")
     table.add_column("value")
     rows: list[tuple[str, Any]] = []
     if summary.plan:
         plan = summary.plan
-        rows += [("groups to create", len(plan["groups_to_create"])), ("items to create", plan["items_to_create"]),
-                 ("items to update", plan["items_to_update"]), ("lines to push", plan["lines_to_push"]),
-                 ("rows rejected", plan["rejected"])]
+        rows += [
+            ("groups to create", len(plan["groups_to_create"])),
+            ("items to create", plan["items_to_create"]),
+            ("items to update", plan["items_to_update"]),
+            ("lines to push", plan["lines_to_push"]),
+            ("rows rejected", plan["rejected"]),
+        ]
     else:
-        rows += [("groups created", summary.groups_created),
-                 ("items created / updated", f"{summary.items_created} / {summary.items_updated}"),
-                 ("subitems created / updated / deleted",
-                  f"{summary.subitems_created} / {summary.subitems_updated} / {summary.subitems_deleted}"),
-                 ("rows in error / rejected / unknown", f"{summary.rows_error} / {summary.rows_rejected} / {summary.rows_unknown}"),
-                 ("records synced", f"{summary.records_synced} in {summary.duration_s:.1f}s ({summary.records_per_s}/s)"),
-                 ("API requests / retries / 429s", f"{summary.api_requests} / {summary.retries} / {summary.http_429}"),
-                 ("latency p50 / p95 / p99 ms", " / ".join(str(summary.latency_ms[k]) for k in ("p50", "p95", "p99"))),
-                 ("success rate", f"{summary.success_rate:.1%} (threshold {summary.success_threshold:.0%})")]
+        rows += [
+            ("groups created", summary.groups_created),
+            ("items created / updated", f"{summary.items_created} / {summary.items_updated}"),
+            (
+                "subitems created / updated / deleted",
+                f"{summary.subitems_created} / {summary.subitems_updated} / {summary.subitems_deleted}",
+            ),
+            (
+                "rows in error / rejected / unknown",
+                f"{summary.rows_error} / {summary.rows_rejected} / {summary.rows_unknown}",
+            ),
+            ("records synced", f"{summary.records_synced} in {summary.duration_s:.1f}s ({summary.records_per_s}/s)"),
+            ("API requests / retries / 429s", f"{summary.api_requests} / {summary.retries} / {summary.http_429}"),
+            ("latency p50 / p95 / p99 ms", " / ".join(str(summary.latency_ms[k]) for k in ("p50", "p95", "p99"))),
+            ("success rate", f"{summary.success_rate:.1%} (threshold {summary.success_threshold:.0%})"),
+        ]
     changes = summary.changes
     if changes:
-        rows.append(("changes", f"new {changes['new']}, updated {changes['updated']}, cancelled {changes['cancelled']}, "
-                                f"unchanged {changes['unchanged']}, rejected {len(changes['rejected'])}"))
+        rows.append(
+            (
+                "changes",
+                f"new {changes['new']}, updated {changes['updated']}, cancelled {changes['cancelled']}, "
+                f"unchanged {changes['unchanged']}, rejected {len(changes['rejected'])}",
+            )
+        )
     rows += [(f"{k} by state", ", ".join(f"{s} {n}" for s, n in sorted(v.items()))) for k, v in summary.states.items()]
     for key, value in rows:
         table.add_row(key, str(value))
@@ -106,8 +125,11 @@ def print_summary(summary: RunSummary) -> None:
         console.print(f"[yellow]problem[/yellow] {problem.get('message')}", highlight=False, soft_wrap=True)
     rejected = changes.get("rejected", []) if changes else []
     for reject in rejected[:10]:
-        console.print(f"[yellow]staging row left untouched[/yellow] {reject['record_uuid']}: {reject['reason']}",
-                      highlight=False, soft_wrap=True)
+        console.print(
+            f"[yellow]staging row left untouched[/yellow] {reject['record_uuid']}: {reject['reason']}",
+            highlight=False,
+            soft_wrap=True,
+        )
 
 
 def register(cli: click.Group) -> None:

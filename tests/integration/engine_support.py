@@ -50,9 +50,11 @@ class Demo:
         client._sleep = lambda _s: None  # retries in tests never wait for real
         return client
 
-    def sync(self, options: SyncOptions = SyncOptions()) -> RunSummary:
+    def sync(self, options: SyncOptions | None = None) -> RunSummary:
         """One engine run."""
-        return run_with(self.config, ENV, options, client=self.client(), db=self.db, tables=self.tables)
+        return run_with(
+            self.config, ENV, options or SyncOptions(), client=self.client(), db=self.db, tables=self.tables
+        )
 
     def rows(self, table: sa.Table, *where: Any) -> list[dict[str, Any]]:
         """All rows of a table (small demos only)."""
@@ -71,7 +73,12 @@ class Demo:
 
 @contextmanager
 def make_demo(
-    tmp_path: Path, database_url: str, *, orders: int = 40, seed: int = 3, with_bad_rows: bool = False,
+    tmp_path: Path,
+    database_url: str,
+    *,
+    orders: int = 40,
+    seed: int = 3,
+    with_bad_rows: bool = False,
     faults: FaultProfile | None = None,
 ) -> Iterator[Demo]:
     """Build the demo (config from the shipped one) with its staging data in ``database_url``."""

@@ -23,8 +23,14 @@ def test_schema_creates_and_sizes_are_discovered_between_the_markers(engine_url:
     create_schema(engine, tables)
     create_schema(engine, tables)  # idempotent
     names = set(sa.inspect(engine).get_table_names())
-    assert {"swp_ORDER_LIST_SYNC", "FACT_ORDER_LIST", "ORDER_LIST_LINES", "ordersync_runs",
-            "ordersync_operations", "ordersync_groups"} <= names
+    assert {
+        "swp_ORDER_LIST_SYNC",
+        "FACT_ORDER_LIST",
+        "ORDER_LIST_LINES",
+        "ordersync_runs",
+        "ordersync_operations",
+        "ordersync_groups",
+    } <= names
     assert discover_sizes(engine, "swp_ORDER_LIST_SYNC", "UNIT OF MEASURE", "TOTAL QTY") == tables.sizes
     engine.dispose()
 
@@ -38,8 +44,11 @@ def test_check_constraints_reject_states_outside_the_vocabulary(engine_url: str)
     row = next(generate_orders(1, 5))[0]
     for state in ("FAILED", "COMPLETED"):
         with pytest.raises(sa.exc.IntegrityError), engine.begin() as conn:
-            conn.execute(tables.target.insert().values(
-                {**{k: v for k, v in row.items() if k in tables.target.c}, "sync_state": state}))
+            conn.execute(
+                tables.target.insert().values(
+                    {**{k: v for k, v in row.items() if k in tables.target.c}, "sync_state": state}
+                )
+            )
     engine.dispose()
 
 

@@ -19,8 +19,10 @@ pytestmark = pytest.mark.postgres
 
 def _board_items(demo: Demo, board: int) -> list[dict[str, object]]:
     client = demo.client()
-    return [{"id": r.id, "name": r.name, "group": r.group_id, "parent": r.parent_id, "values": r.values}
-            for r in client.iter_items(board, limit=100)]
+    return [
+        {"id": r.id, "name": r.name, "group": r.group_id, "parent": r.parent_id, "values": r.values}
+        for r in client.iter_items(board, limit=100)
+    ]
 
 
 def _assert_no_duplicates(demo: Demo) -> None:
@@ -74,7 +76,8 @@ def test_second_run_without_changes_sends_no_mutation(tmp_path: Path, database_u
 
 
 def test_quantity_change_new_size_and_cancellation_produce_exactly_the_expected_updates(
-    tmp_path: Path, database_url: str,
+    tmp_path: Path,
+    database_url: str,
 ) -> None:
     """A changed qty updates one subitem, a new size creates one, a cancel zeroes every line."""
     with make_demo(tmp_path, database_url, orders=20) as demo:
@@ -86,12 +89,19 @@ def test_quantity_change_new_size_and_cancellation_produce_exactly_the_expected_
         qty_size = next(s for s in sizes if first[s])
         new_size = next(s for s in sizes if not second[s] and s not in ("OS", "O/S", "ONE SIZE"))
         cancelled_lines = sum(1 for s in sizes if third[s])
-        demo.execute(staging.update().where(staging.c.record_uuid == first["record_uuid"]).values(
-            {qty_size: first[qty_size] + 6, "TOTAL QTY": first["TOTAL QTY"] + 6}))
-        demo.execute(staging.update().where(staging.c.record_uuid == second["record_uuid"]).values(
-            {new_size: 24, "TOTAL QTY": second["TOTAL QTY"] + 24}))
-        demo.execute(staging.update().where(staging.c.record_uuid == third["record_uuid"]).values(
-            {"ORDER TYPE": "CANCELLED"}))
+        demo.execute(
+            staging.update()
+            .where(staging.c.record_uuid == first["record_uuid"])
+            .values({qty_size: first[qty_size] + 6, "TOTAL QTY": first["TOTAL QTY"] + 6})
+        )
+        demo.execute(
+            staging.update()
+            .where(staging.c.record_uuid == second["record_uuid"])
+            .values({new_size: 24, "TOTAL QTY": second["TOTAL QTY"] + 24})
+        )
+        demo.execute(
+            staging.update().where(staging.c.record_uuid == third["record_uuid"]).values({"ORDER TYPE": "CANCELLED"})
+        )
         logged = len(demo.ops())
         summary = demo.sync()
         new_ops = Counter((op.op, int(op.board_id)) for op in demo.ops()[logged:])
@@ -155,8 +165,10 @@ def test_bad_rows_are_reported_per_row_and_the_rest_sync(tmp_path: Path, databas
     """Text in a numbers column, a forbidden label, no order number, a too-long name, a duplicate key."""
     with make_demo(tmp_path, database_url, orders=20, with_bad_rows=True) as demo:
         summary = demo.sync()
-        errors = {r["AAG ORDER NUMBER"]: r["sync_error_message"] for r in demo.rows(
-            demo.tables.target, demo.tables.target.c.sync_state == "ERROR")}
+        errors = {
+            r["AAG ORDER NUMBER"]: r["sync_error_message"]
+            for r in demo.rows(demo.tables.target, demo.tables.target.c.sync_state == "ERROR")
+        }
         messages = " | ".join(errors.values())
         assert "DESIGN FEE" in messages and "'TBC'" in messages
         assert "UNLISTED CUSTOMER" in messages and "label creation is not allowed" in messages
@@ -188,22 +200,30 @@ def test_rollback_restores_board_and_database_after_an_update_run(tmp_path: Path
         db_after_1 = sorted(demo.rows(demo.tables.target), key=lambda r: r["record_uuid"])
         lines_after_1 = sorted(demo.rows(demo.tables.lines), key=lambda r: r["line_uuid"])
         staging = demo.tables.staging
-        demo.execute(staging.update().where(staging.c["CUSTOMER NAME"] == "GREYSON").values(
-            {"PO NUMBER": "CHANGED", "ORDER TYPE": "CANCELLED"}))
-        demo.execute(staging.insert().values(dict(demo.rows(staging)[0], record_uuid="new-order-uuid",
-                                                  **{"AAG ORDER NUMBER": "NEW-000001"})))
+        demo.execute(
+            staging.update()
+            .where(staging.c["CUSTOMER NAME"] == "GREYSON")
+            .values({"PO NUMBER": "CHANGED", "ORDER TYPE": "CANCELLED"})
+        )
+        demo.execute(
+            staging.insert().values(
+                dict(demo.rows(staging)[0], record_uuid="new-order-uuid", **{"AAG ORDER NUMBER": "NEW-000001"})
+            )
+        )
         run2 = demo.sync()
         assert run2.items_updated >= 1 and run2.items_created == 1
-        report = rollback_with(demo.config, "development", run2.run_id, client=demo.client(), db=demo.db,
-                               tables=demo.tables)
+        report = rollback_with(
+            demo.config, "development", run2.run_id, client=demo.client(), db=demo.db, tables=demo.tables
+        )
         assert report.complete, report.remaining
         board_now = {r["id"]: {k: v.text for k, v in r["values"].items()} for r in _board_items(demo, ITEMS_BOARD)}
         assert board_now == board_after_1
         assert sorted((r["parent"], r["name"]) for r in _board_items(demo, SUBITEMS_BOARD)) == subs_after_1
         assert sorted(demo.rows(demo.tables.target), key=lambda r: r["record_uuid"]) == db_after_1
         assert sorted(demo.rows(demo.tables.lines), key=lambda r: r["line_uuid"]) == lines_after_1
-        again = rollback_with(demo.config, "development", run2.run_id, client=demo.client(), db=demo.db,
-                              tables=demo.tables)
+        again = rollback_with(
+            demo.config, "development", run2.run_id, client=demo.client(), db=demo.db, tables=demo.tables
+        )
         assert again.complete and again.deleted == 0
 
 
@@ -212,8 +232,9 @@ def test_rollback_of_a_first_run_empties_the_board_and_the_target(tmp_path: Path
     with make_demo(tmp_path, database_url, orders=12) as demo:
         groups_before = len(demo.client().get_boards([ITEMS_BOARD])[0].groups)
         run = demo.sync()
-        report = rollback_with(demo.config, "development", run.run_id, client=demo.client(), db=demo.db,
-                               tables=demo.tables)
+        report = rollback_with(
+            demo.config, "development", run.run_id, client=demo.client(), db=demo.db, tables=demo.tables
+        )
         assert report.complete
         assert _board_items(demo, ITEMS_BOARD) == [] and _board_items(demo, SUBITEMS_BOARD) == []
         assert len(demo.client().get_boards([ITEMS_BOARD])[0].groups) == groups_before

@@ -53,6 +53,7 @@ def _set(path_keys: list[str], value: object):  # type: ignore[no-untyped-def]
         for key in path_keys[:-1]:
             node = node[key]
         node[path_keys[-1]] = value
+
     return mutate
 
 
@@ -62,26 +63,47 @@ def _delete(path_keys: list[str]):  # type: ignore[no-untyped-def]
         for key in path_keys[:-1]:
             node = node[key]
         del node[path_keys[-1]]
+
     return mutate
 
 
 CASES = [
     ("unknown key", _set(["sync", "batchsize"], 5), r"bad\.toml: sync\.batchsize: unknown key"),
-    ("missing key", _delete(["environments", "production", "monday", "board_id"]),
-     r"environments\.production\.monday\.board_id: required key is missing"),
-    ("board id not an integer", _set(["environments", "production", "monday", "board_id"], "92005x"),
-     r"environments\.production\.monday\.board_id: must be an integer board id, got '92005x'"),
-    ("dev and prod share a board", _set(["environments", "production", "monday", "board_id"], 9609317401),
-     r"environments\.production\.monday\.board_id: board 9609317401 is also used by environments\.development"),
-    ("two DB columns into one monday column",
-     _set(["environments", "development", "mapping", "items", "Warehouse"],
-          {"column": "text_mkr5ps35", "type": "text"}),
-     r"mapping\.items\.'Warehouse': monday column text_mkr5ps35 is already the target of 'DESTINATION WAREHOUSE'"),
-    ("impossible column id",
-     _set(["environments", "development", "mapping", "items", "PO NUMBER"], {"column": "PO Number!", "type": "text"}),
-     r"mapping\.items\.PO NUMBER\.column: 'PO Number!' cannot be a monday column id"),
-    ("unknown active environment", _set(["active_environment"], "staging"),
-     r"active_environment: unknown environment 'staging' \(known: development, production\)"),
+    (
+        "missing key",
+        _delete(["environments", "production", "monday", "board_id"]),
+        r"environments\.production\.monday\.board_id: required key is missing",
+    ),
+    (
+        "board id not an integer",
+        _set(["environments", "production", "monday", "board_id"], "92005x"),
+        r"environments\.production\.monday\.board_id: must be an integer board id, got '92005x'",
+    ),
+    (
+        "dev and prod share a board",
+        _set(["environments", "production", "monday", "board_id"], 9609317401),
+        r"environments\.production\.monday\.board_id: board 9609317401 is also used by environments\.development",
+    ),
+    (
+        "two DB columns into one monday column",
+        _set(
+            ["environments", "development", "mapping", "items", "Warehouse"],
+            {"column": "text_mkr5ps35", "type": "text"},
+        ),
+        r"mapping\.items\.'Warehouse': monday column text_mkr5ps35 is already the target of 'DESTINATION WAREHOUSE'",
+    ),
+    (
+        "impossible column id",
+        _set(
+            ["environments", "development", "mapping", "items", "PO NUMBER"], {"column": "PO Number!", "type": "text"}
+        ),
+        r"mapping\.items\.PO NUMBER\.column: 'PO Number!' cannot be a monday column id",
+    ),
+    (
+        "unknown active environment",
+        _set(["active_environment"], "staging"),
+        r"active_environment: unknown environment 'staging' \(known: development, production\)",
+    ),
 ]
 
 
@@ -114,8 +136,11 @@ def test_unset_token_is_named_and_a_set_token_is_never_printed(
 ) -> None:
     """A live call without a token names the variable; `config check` never shows its value."""
     config = load_config(SHIPPED)
-    with pytest.raises(ConfigError, match=r"environments\.production\.monday\.token_env: environment variable "
-                                           r"MONDAY_API_TOKEN_PROD is not set"):
+    with pytest.raises(
+        ConfigError,
+        match=r"environments\.production\.monday\.token_env: environment variable "
+        r"MONDAY_API_TOKEN_PROD is not set",
+    ):
         monday_token(config, "production")
     secret = "tok_" + "s3cr3t" * 6
     monkeypatch.setenv("MONDAY_API_TOKEN_PROD", secret)
@@ -127,8 +152,9 @@ def test_unset_token_is_named_and_a_set_token_is_never_printed(
 
 def test_password_in_url_is_refused(tmp_path: Path) -> None:
     """Secrets come from the environment only: a URL with a password is an error."""
-    path = _write(tmp_path, _set(["environments", "development", "database"],
-                                 {"url": "postgresql://u:hunter2@localhost/orders"}))
+    path = _write(
+        tmp_path, _set(["environments", "development", "database"], {"url": "postgresql://u:hunter2@localhost/orders"})
+    )
     assert any("must not contain a password" in p for p in _problems(path))
 
 
