@@ -64,7 +64,6 @@ class SyncTuning(_Strict):
     """How hard the engine pushes: batch sizes, concurrency, retries, timeouts, success bar."""
 
     batch_size: Annotated[int, Field(ge=1, le=500)] = 50
-    board_concurrency: Annotated[int, Field(ge=1, le=8)] = 1
     max_attempts: Annotated[int, Field(ge=1, le=20)] = 6
     request_timeout_s: Annotated[float, Field(gt=0, le=300)] = 30.0
     success_threshold: Annotated[float, Field(ge=0, le=1)] = 0.95

@@ -132,7 +132,7 @@ class DropdownGate:
             for c in bad_labels
         ]
         problems += [
-            f"{c.name}: {c.violation_count} problem(s), e.g. {c.violations[0]}"
+            f"{c.name}: {c.violation_count} problem(s), e.g. {_clip(c.violations[0])}"
             if c.violations
             else f"{c.name}: nothing compared"
             for c in failed
@@ -320,3 +320,8 @@ def _markdown(env_name: str, labels: Sequence[ColumnLabels], checks: Sequence[Dr
                 ["label", "items"], sorted(check.values.items())
             )
     return text
+
+
+def _clip(text: str, limit: int = 200) -> str:
+    """Keep summaries readable; the evidence file has the full message."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -127,7 +127,7 @@ class OrderingGate:
         ]
         if failed:
             summary = "; ".join(
-                f"{c.name}: {c.violation_count} violation(s), e.g. {c.violations[0]}"
+                f"{c.name}: {c.violation_count} violation(s), e.g. {_clip(c.violations[0])}"
                 if c.violations
                 else f"{c.name}: nothing checked"
                 for c in failed
@@ -382,3 +382,8 @@ def _one_chain(snap: BoardSnapshot) -> list[OpRecord]:
     group = [r for r in snap.oplog if r.op == "create_group" and r.group_id == item.group_id]
     subs = [r for r in snap.oplog if r.op == "create_subitem" and r.parent_item_id == item.item_id]
     return [*group, item, *subs]
+
+
+def _clip(text: str, limit: int = 200) -> str:
+    """Keep summaries readable; the evidence file has the full message."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -46,10 +46,18 @@ def board_state(config_path: Path, env_name: str = PROD) -> dict[str, Any]:
     assert path is not None
     raw = json.loads(path.read_text(encoding="utf-8"))
     boards = {str(monday.board_id), str(monday.subitem_board_id)}
-    groups = sorted((b["id"], g["id"], g["title"]) for b in raw["boards"] if b["id"] in boards
-                    for g in b["groups"] if g.get("state", "active") == "active")
-    items = sorted((i["board_id"], i["id"], i["name"], i["group_id"], i["parent_id"], json.dumps(i["values"], sort_keys=True))
-                   for i in raw.get("items", []) if i["board_id"] in boards and i["state"] == "active")
+    groups = sorted(
+        (b["id"], g["id"], g["title"])
+        for b in raw["boards"]
+        if b["id"] in boards
+        for g in b["groups"]
+        if g.get("state", "active") == "active"
+    )
+    items = sorted(
+        (i["board_id"], i["id"], i["name"], i["group_id"], i["parent_id"], json.dumps(i["values"], sort_keys=True))
+        for i in raw.get("items", [])
+        if i["board_id"] in boards and i["state"] == "active"
+    )
     return {"groups": groups, "items": items}
 
 
@@ -60,7 +68,11 @@ def db_state(config_path: Path, env_name: str = PROD) -> dict[str, list[dict[str
     try:
         with engine.connect() as conn:
             out = {}
-            for table, key in ((tables.target, "record_uuid"), (tables.lines, "line_uuid"), (tables.groups, "group_id")):
+            for table, key in (
+                (tables.target, "record_uuid"),
+                (tables.lines, "line_uuid"),
+                (tables.groups, "group_id"),
+            ):
                 rows = conn.execute(sa.select(table).order_by(table.c[key])).mappings()
                 out[table.name] = [dict(r) for r in rows]
             return out

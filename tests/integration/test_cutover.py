@@ -31,8 +31,21 @@ from validation.promote import backup_path, read_promotion_log
 
 def _cli_cutover(config: Path, reports: Path, *extra: str) -> int:
     gates = [arg for name in FAST_GATES for arg in ("--only", name)]
-    return main(["--config", str(config), "cutover", "--to", PROD, "--who", "tester",
-                 "--report-dir", str(reports), *gates, *extra])
+    return main(
+        [
+            "--config",
+            str(config),
+            "cutover",
+            "--to",
+            PROD,
+            "--who",
+            "tester",
+            "--report-dir",
+            str(reports),
+            *gates,
+            *extra,
+        ]
+    )
 
 
 def _cutover_rows(config: Path) -> list[dict[str, object]]:
@@ -51,18 +64,29 @@ def test_full_cutover_promotes_and_writes_the_signoff_report(tmp_path: Path) -> 
     result = run_cutover(config, to_env=PROD, canary=4, who="ana", report_root=tmp_path / "reports", gates=FAST_GATES)
     assert result.ok, result.reason
     assert [s.name for s in result.steps] == [
-        "gates", "backup-config", "snapshot-db", "promote", "database-connection", "board-access",
-        "group-permission", "canary", "verify", "success-rates"]
+        "gates",
+        "backup-config",
+        "snapshot-db",
+        "promote",
+        "database-connection",
+        "board-access",
+        "group-permission",
+        "canary",
+        "verify",
+        "success-rates",
+    ]
     assert load_config(config).active_environment == PROD
-    changed = [(a, b) for a, b in zip(original.decode().splitlines(), config.read_text().splitlines(), strict=True)
-               if a != b]
+    changed = [
+        (a, b) for a, b in zip(original.decode().splitlines(), config.read_text().splitlines(), strict=True) if a != b
+    ]
     assert changed == [('active_environment = "development"', 'active_environment = "production"')]
     assert backup_path(config, result.cutover_id).read_bytes() == original
     log = read_promotion_log(config)
     assert log[-1]["action"] == "promote" and log[-1]["who"] == "ana" and log[-1]["to_env"] == PROD
     rows = _cutover_rows(config)
     assert [(r["cutover_id"], r["status"], r["who"], r["from_env"]) for r in rows] == [
-        (result.cutover_id, "SUCCEEDED", "ana", "development")]
+        (result.cutover_id, "SUCCEEDED", "ana", "development")
+    ]
     board = board_state(config)
     parents = [i for i in board["items"] if i[4] is None]
     assert len(parents) == 4
@@ -82,8 +106,9 @@ def test_full_gate_set_cutover_through_the_cli(tmp_path: Path) -> None:
     """Every registered gate runs, the cutover exits 0, and the sign-off ticks the gate-backed items."""
     config = build_demo(tmp_path / "demo")
     reports = tmp_path / "reports"
-    code = main(["--config", str(config), "cutover", "--to", PROD, "--canary", "3", "--who", "bo",
-                 "--report-dir", str(reports)])
+    code = main(
+        ["--config", str(config), "cutover", "--to", PROD, "--canary", "3", "--who", "bo", "--report-dir", str(reports)]
+    )
     assert code == 0
     data = json.loads(next(reports.glob("cutover-*/cutover.json")).read_text(encoding="utf-8"))
     names = {g["name"] for g in data["gates"]["results"]}
@@ -126,8 +151,9 @@ def test_a_canary_that_hits_real_errors_is_rolled_back(tmp_path: Path) -> None:
     """The canary customer's order carries a label the board forbids; the row errors and everything is undone."""
     config = build_demo(tmp_path / "demo", with_bad_rows=True)
     before = observable(config)
-    result = run_cutover(config, to_env=PROD, canary_customer="UNLISTED CUSTOMER", report_root=tmp_path / "reports",
-                         gates=FAST_GATES)
+    result = run_cutover(
+        config, to_env=PROD, canary_customer="UNLISTED CUSTOMER", report_root=tmp_path / "reports", gates=FAST_GATES
+    )
     assert result.status == "ROLLED_BACK", result.reason
     assert "1 rejected" in (result.reason or "") and "UNLISTED CUSTOMER" in (result.reason or "")
     assert result.canary is not None and result.canary["rows_error"] + result.canary["rows_rejected"] >= 1
@@ -142,8 +168,9 @@ def test_verify_failure_restores_a_production_that_already_held_data(tmp_path: P
     assert earlier.items_created == 3
     before = observable(config)
     assert len([i for i in before[1]["items"] if i[4] is None]) == 3
-    result = run_cutover(config, to_env=PROD, canary=5, report_root=tmp_path / "reports", gates=FAST_GATES,
-                         inject="verify")
+    result = run_cutover(
+        config, to_env=PROD, canary=5, report_root=tmp_path / "reports", gates=FAST_GATES, inject="verify"
+    )
     assert result.status == "ROLLED_BACK"
     assert observable(config) == before
 
@@ -228,3 +255,19 @@ def test_cutover_to_the_active_environment_is_a_usage_error(tmp_path: Path) -> N
     assert main(["--config", str(config), "cutover", "--to", "development"]) == 2
     assert main(["--config", str(config), "cutover", "--canary", "2", "--canary-customer", "GREYSON"]) == 2
     assert config.read_bytes() == before
+
+
+def test_report_commands_write_run_metrics_and_rerender_the_signoff(tmp_path: Path) -> None:
+    """``report metrics`` rebuilds JSON + Prometheus files from the ledger; ``report signoff`` re-renders the page."""
+    config = build_demo(tmp_path / "demo", alerts=False)
+    result = run_cutover(config, to_env=PROD, canary=2, report_root=tmp_path / "reports", gates=FAST_GATES)
+    assert result.ok
+    run_id = result.canary_run_ids[0]
+    out = tmp_path / "metrics"
+    assert main(["--config", str(config), "report", "metrics", run_id, "--env", PROD, "--out", str(out)]) == 0
+    assert json.loads((out / run_id / "metrics.json").read_text())["run_id"] == run_id
+    assert "ordersync_api_requests{" in (out / run_id / "metrics.prom").read_text()
+    (result.report_dir / "signoff.html").unlink()
+    assert main(["report", "signoff", str(result.report_dir)]) == 0
+    assert (result.report_dir / "signoff.html").is_file()
+    assert main(["--config", str(config), "report", "metrics", "no-such-run", "--env", PROD]) == 1

@@ -30,15 +30,40 @@ SAMPLE = re.compile(rf"^ordersync_[a-z0-9_]+\{{[a-z_]+={VALUE}(,[a-z_]+={VALUE})
 
 
 def _summary(**overrides: object) -> RunSummary:
-    values: dict[str, object] = dict(
-        run_id="r1", environment="production", kind="canary", status="SUCCEEDED", duration_s=2.0,
-        items_created=5, items_updated=0, subitems_created=20, subitems_updated=0, subitems_deleted=0,
-        groups_created=2, rows_error=0, rows_rejected=1, rows_unknown=0, adopted=0, records_synced=25,
-        records_per_s=12.5, api_requests=10, api_mutations=27, retries=2, http_429=1,
-        latency_ms={"p50": 5.0, "p95": 9.0, "p99": 12.0, "max": 15.0}, success_rate=0.96, success_threshold=0.95,
-        passed=True, states={"orders": {"SYNCED": 5, "PENDING": 3}, "lines": {"SYNCED": 20}}, customers={},
-        changes={}, plan={}, errors=[], rejects=[], warnings=[],
-    )
+    values: dict[str, object] = {
+        "run_id": "r1",
+        "environment": "production",
+        "kind": "canary",
+        "status": "SUCCEEDED",
+        "duration_s": 2.0,
+        "items_created": 5,
+        "items_updated": 0,
+        "subitems_created": 20,
+        "subitems_updated": 0,
+        "subitems_deleted": 0,
+        "groups_created": 2,
+        "rows_error": 0,
+        "rows_rejected": 1,
+        "rows_unknown": 0,
+        "adopted": 0,
+        "records_synced": 25,
+        "records_per_s": 12.5,
+        "api_requests": 10,
+        "api_mutations": 27,
+        "retries": 2,
+        "http_429": 1,
+        "latency_ms": {"p50": 5.0, "p95": 9.0, "p99": 12.0, "max": 15.0},
+        "success_rate": 0.96,
+        "success_threshold": 0.95,
+        "passed": True,
+        "states": {"orders": {"SYNCED": 5, "PENDING": 3}, "lines": {"SYNCED": 20}},
+        "customers": {},
+        "changes": {},
+        "plan": {},
+        "errors": [],
+        "rejects": [],
+        "warnings": [],
+    }
     values.update(overrides)
     return RunSummary(**values)  # type: ignore[arg-type]
 
@@ -62,7 +87,9 @@ def test_json_formatter_includes_the_exception() -> None:
     try:
         raise ValueError("boom")
     except ValueError:
-        record = logging.LogRecord("sync", logging.ERROR, __file__, 1, "failed", None, exc_info=__import__("sys").exc_info())
+        record = logging.LogRecord(
+            "sync", logging.ERROR, __file__, 1, "failed", None, exc_info=__import__("sys").exc_info()
+        )
     out = json.loads(JsonFormatter().format(record))
     assert "ValueError: boom" in out["exc"]
 
@@ -84,7 +111,9 @@ def test_prometheus_text_is_well_formed_and_labels_are_unique() -> None:
     for line in samples:
         names = re.findall(r'[{,]([a-z_]+)="', line)
         assert len(names) == len(set(names)), line
-    assert 'ordersync_rows{run_id="r\\"1",environment="production",kind="canary",table="orders",state="SYNCED"} 5' in text
+    assert (
+        'ordersync_rows{run_id="r\\"1",environment="production",kind="canary",table="orders",state="SYNCED"} 5' in text
+    )
     metrics = {line.split("{")[0] for line in samples}
     for name in metrics:
         assert f"# HELP {name} " in text and f"# TYPE {name} gauge" in text
@@ -119,7 +148,9 @@ def test_send_alert_without_a_webhook_does_nothing(monkeypatch: pytest.MonkeyPat
 
 def test_send_alert_never_raises_on_a_broken_webhook(monkeypatch: pytest.MonkeyPatch) -> None:
     """A refusing or unreachable webhook returns False; a rollback must not die of its alert."""
-    config = load_config(shipped_config_path()).model_copy(update={"alerts": {"webhook_url_env": "ORDERSYNC_TEST_HOOK"}})
+    config = load_config(shipped_config_path()).model_copy(
+        update={"alerts": {"webhook_url_env": "ORDERSYNC_TEST_HOOK"}}
+    )
     monkeypatch.setenv("ORDERSYNC_TEST_HOOK", "http://hooks.invalid/x")
 
     def refuse(request: httpx.Request) -> httpx.Response:

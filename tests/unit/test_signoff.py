@@ -9,17 +9,33 @@ from validation.signoff import CHECKLISTS, Check, evaluate, write_signoff
 
 
 def _gate(name: str, status: str = "passed", **metrics: Any) -> dict[str, Any]:
-    return {"name": name, "status": status, "summary": f"{name} {status}", "metrics": metrics,
-            "evidence": [f"{name}/evidence.json"]}
+    return {
+        "name": name,
+        "status": status,
+        "summary": f"{name} {status}",
+        "metrics": metrics,
+        "evidence": [f"{name}/evidence.json"],
+    }
 
 
 def _data(*gates: dict[str, Any], ok: bool = True, **extra: Any) -> dict[str, Any]:
     data: dict[str, Any] = {
-        "cutover_id": "c1", "config_path": "/x/ordersync.toml", "from_env": "development", "to_env": "production",
-        "who": "ana", "started_at": "2026-01-01T00:00:00+00:00", "finished_at": "2026-01-01T00:05:00+00:00",
-        "status": "SUCCEEDED" if ok else "ROLLED_BACK", "ok": ok, "reason": None if ok else "verify found mismatches",
+        "cutover_id": "c1",
+        "config_path": "/x/ordersync.toml",
+        "from_env": "development",
+        "to_env": "production",
+        "who": "ana",
+        "started_at": "2026-01-01T00:00:00+00:00",
+        "finished_at": "2026-01-01T00:05:00+00:00",
+        "status": "SUCCEEDED" if ok else "ROLLED_BACK",
+        "ok": ok,
+        "reason": None if ok else "verify found mismatches",
         "steps": [{"name": "promote", "phase": "deployment", "ok": True, "summary": "dev -> prod", "duration_s": 0.1}],
-        "gates": {"results": list(gates)}, "canary": None, "rollback": None, "monitoring": {}, "artifacts": {},
+        "gates": {"results": list(gates)},
+        "canary": None,
+        "rollback": None,
+        "monitoring": {},
+        "artifacts": {},
     }
     data.update(extra)
     return data
@@ -55,8 +71,12 @@ def test_every_seed_checklist_item_is_rendered_and_person_items_have_blanks(tmp_
     assert len(texts) > 40
     for text in texts:
         assert text in md
-    for person in ("Stakeholder approval obtained", "Team training completed", "Go-live date scheduled",
-                   "Communication plan executed"):
+    for person in (
+        "Stakeholder approval obtained",
+        "Team training completed",
+        "Go-live date scheduled",
+        "Communication plan executed",
+    ):
         assert f"- [ ] ☐ {person} — name: ____________ date: ________" in md
     assert "NOT PROMOTED" in page and "verify found mismatches" in page
     assert "<script" not in page and "<link" not in page  # self-contained
