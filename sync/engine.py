@@ -329,10 +329,10 @@ class _Run:
         for flag in (False, True):
             subset = [op for op in creates if op.create_labels is flag]
             for batch in _batches(subset, self.batch_size):
-                self._create_item_batch(batch, flag)
+                self._item_batch(batch, flag, update=False)
             subset = [op for op in updates if op.create_labels is flag]
             for batch in _batches(subset, self.batch_size):
-                self._update_item_batch(batch, flag)
+                self._item_batch(batch, flag, update=True)
         self._sub_queue.put(tuple(h["record_uuid"] for h in headers))
 
     def _reject(self, rejects: Sequence[RowReject]) -> None:
@@ -389,94 +389,51 @@ class _Run:
             self._batch_no += 1
             return f"{self.run_id}-{what}-{self._batch_no}"
 
-    def _create_item_batch(self, batch: Sequence[ItemOp], create_labels: bool) -> None:
-        key = self._next_key("items")
+    def _item_batch(self, batch: Sequence[ItemOp], create_labels: bool, *, update: bool) -> None:
+        """Create or update one batch of items: ledger first, then the request, then the write-back."""
+        key = self._next_key("item-updates" if update else "items")
         board = self.env.monday.board_id
+        before_board = self._board_values(batch) if update else {}
         with self.db.begin() as conn:
             op_ids = self.ledger.intend(
                 conn,
                 [
                     {
                         "board_id": board,
-                        "operation": "create_item",
+                        "operation": "update_item" if update else "create_item",
                         "entity": "ITEM",
                         "record_key": op.record_uuid,
-                        "idempotency_key": key,
-                        "before": op.before,
-                        "after": {"name": op.name, "group": op.group_name},
-                    }
-                    for op in batch
-                ],
-            )
-        items = [NewItem(op.record_uuid, op.name, self.groups[op.group_name], op.values) for op in batch]
-        outcomes = self._call(
-            lambda: self.client.create_items(board, items, create_labels=create_labels, idempotency_key=key),
-            [op.record_uuid for op in batch],
-        )
-        unknown = {op.record_uuid: op.order_number for op in batch if op.record_uuid not in outcomes}
-        if unknown:
-            self._adopt_by_order_number(unknown, [])
-        self.counters.items_attempted += len(batch)
-        synced: list[dict[str, Any]] = []
-        errors: list[tuple[str, str]] = []
-        settled: list[tuple[int, str, str | None, str | None]] = []
-        for op, op_id in zip(batch, op_ids, strict=True):
-            outcome = outcomes.get(op.record_uuid)
-            if outcome is None:
-                self.counters.unknown += 1
-                continue
-            if outcome.ok and outcome.item_id is not None:
-                synced.append(
-                    {
-                        "record_uuid": op.record_uuid,
-                        "item_id": outcome.item_id,
-                        "group_id": self.groups[op.group_name],
-                        "group_name": op.group_name,
-                        "item_name": op.name,
-                    }
-                )
-                settled.append((op_id, OpStatus.APPLIED, str(outcome.item_id), None))
-                self.counters.items_created += 1
-                self.counters.note_customer(op.customer, True)
-            else:
-                message = f"order {op.order_number}: {outcome.error}"
-                errors.append((op.record_uuid, message))
-                settled.append((op_id, OpStatus.FAILED, None, message))
-                self.counters.note_error("ITEM", op.order_number, message)
-                self.counters.note_customer(op.customer, False)
-        if create_labels:
-            self._learn_labels(self.items_board, [op.values for op, o in zip(batch, op_ids, strict=True)])
-        with self.db.begin() as conn:
-            mark_items_synced(conn, self.tables, synced)
-            mark_item_errors(conn, self.tables, errors)
-            self.ledger.settle(conn, settled)
-
-    def _update_item_batch(self, batch: Sequence[ItemOp], create_labels: bool) -> None:
-        key = self._next_key("item-updates")
-        board = self.env.monday.board_id
-        before_board = self._board_values(batch)
-        with self.db.begin() as conn:
-            op_ids = self.ledger.intend(
-                conn,
-                [
-                    {
-                        "board_id": board,
-                        "operation": "update_item",
-                        "entity": "ITEM",
-                        "record_key": op.record_uuid,
-                        "monday_id": str(op.item_id),
+                        "monday_id": str(op.item_id) if update else None,
                         "idempotency_key": key,
                         "before": {**op.before, "monday_values": before_board.get(op.item_id or 0, {})},
-                        "after": {"values": op.values},
+                        "after": {"name": op.name, "group": op.group_name, "values": op.values},
                     }
                     for op in batch
                 ],
             )
-        updates = [ItemUpdate(op.record_uuid, int(op.item_id or 0), op.values) for op in batch]
-        outcomes = self._call(
-            lambda: self.client.update_items(board, updates, create_labels=create_labels, idempotency_key=key),
-            [op.record_uuid for op in batch],
-        )
+        keys = [op.record_uuid for op in batch]
+        if update:
+            updates = [ItemUpdate(op.record_uuid, int(op.item_id or 0), op.values) for op in batch]
+            outcomes = self._call(
+                lambda: self.client.update_items(board, updates, create_labels=create_labels, idempotency_key=key),
+                keys,
+            )
+        else:
+            items = [NewItem(op.record_uuid, op.name, self.groups[op.group_name], op.values) for op in batch]
+            outcomes = self._call(
+                lambda: self.client.create_items(board, items, create_labels=create_labels, idempotency_key=key),
+                keys,
+            )
+            unknown = {op.record_uuid: op.order_number for op in batch if op.record_uuid not in outcomes}
+            if unknown:
+                self._adopt_by_order_number(unknown, [])
+        self._settle_items(batch, op_ids, outcomes, update=update)
+        if create_labels:
+            self._learn_labels(self.items_board, [op.values for op in batch])
+
+    def _settle_items(
+        self, batch: Sequence[ItemOp], op_ids: Sequence[int], outcomes: Mapping[str, Outcome], *, update: bool
+    ) -> None:
         self.counters.items_attempted += len(batch)
         synced: list[dict[str, Any]] = []
         errors: list[tuple[str, str]] = []
@@ -486,18 +443,22 @@ class _Run:
             if outcome is None:
                 self.counters.unknown += 1
                 continue
-            if outcome.ok:
+            item_id = op.item_id if update else outcome.item_id
+            if outcome.ok and item_id is not None:
                 synced.append(
                     {
                         "record_uuid": op.record_uuid,
-                        "item_id": op.item_id,
+                        "item_id": item_id,
                         "group_id": self.groups.get(op.group_name),
                         "group_name": op.group_name,
                         "item_name": op.name,
                     }
                 )
-                settled.append((op_id, OpStatus.APPLIED, str(op.item_id), None))
-                self.counters.items_updated += 1
+                settled.append((op_id, OpStatus.APPLIED, str(item_id), None))
+                if update:
+                    self.counters.items_updated += 1
+                else:
+                    self.counters.items_created += 1
                 self.counters.note_customer(op.customer, True)
             else:
                 message = f"order {op.order_number}: {outcome.error}"

@@ -37,7 +37,6 @@ from sync.config import Config, load_config
 from sync.connect import open_client, open_db
 from sync.engine import SyncOptions, run_sync
 from sync.errors import ConfigError, ConfigProblem, OrdersyncError
-from sync.ledger import utcnow
 from sync.monitoring import (
     JsonFormatter,
     api_success_rate,
@@ -363,7 +362,7 @@ class _Cutover:
                 )
             step.summary = f"active_environment {promotion.from_env} -> {promotion.to_env}"
             step.details = promotion.as_dict()
-        self._promoted_at = utcnow().replace(microsecond=0)
+            self._promoted_at = datetime.fromisoformat(promotion.at).replace(tzinfo=None)
         with self._step("database-connection", "deployment") as step:
             engine, tables = open_db(self.config, r.to_env)
             try:

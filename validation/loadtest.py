@@ -24,7 +24,6 @@ import os
 import subprocess
 import sys
 import threading
-import time
 import tomllib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, fields, replace
@@ -51,6 +50,7 @@ __all__ = [
     "evaluate",
     "exit_code",
     "load_profile",
+    "describe",
     "reconcile",
     "run_load_test",
     "user_config",
@@ -580,6 +580,24 @@ class LoadGate:
         )
 
 
+def describe(result: LoadTestResult) -> list[str]:
+    """The figures and verdicts of a run as printable lines (the CLI and ``python -m`` print these)."""
+    m, b = result.measured, result.baseline
+    ratio = round(result.ratio, 1) if result.ratio is not None else None
+    lines = [
+        f"profile {result.profile.name}: {m.records} records in {m.elapsed_s:.1f}s = {m.records_per_s:.1f}/s "
+        f"over {m.runs} runs; baseline {b.get('records_per_s')}/s; engine/baseline {ratio}x",
+        f"write latency ms {m.latency_ms}; peak RSS {m.peak_rss_mb} MB; 429s {m.http_429}; "
+        f"lost {m.reconciliation.lost}, duplicated {m.reconciliation.duplicated}, "
+        f"not synced {m.reconciliation.not_synced}",
+    ]
+    for v in result.verdicts:
+        mark = "PASS" if v.passed else ("FAIL" if v.gating else "below (info)")
+        lines.append(f"  {mark:12} {v.name}: {v.measured} {v.comparison} {v.limit} {v.note}".rstrip())
+    lines.append(f"report: {result.files['html']}")
+    return lines
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """``python -m validation.loadtest PROFILE REPORT_DIR [--duration S]``: run, print, exit 0/1."""
     import argparse
@@ -589,23 +607,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("report_dir", type=Path)
     parser.add_argument("--duration", type=int, default=None, help="override the profile's run time (s)")
     args = parser.parse_args(argv)
-    started = time.perf_counter()
     result = run_load_test(args.profile, args.report_dir, duration_s=args.duration)
-    m, b = result.measured, result.baseline
-    ratio = round(result.ratio, 1) if result.ratio is not None else None
-    print(
-        f"profile {result.profile.name}: {m.records} records in {m.elapsed_s:.1f}s = {m.records_per_s:.1f}/s "
-        f"over {m.runs} runs; baseline {b.get('records_per_s')}/s; ratio {ratio}x"
-    )
-    print(
-        f"latency ms {m.latency_ms}; peak RSS {m.peak_rss_mb} MB; 429s {m.http_429}; "
-        f"lost {m.reconciliation.lost}, duplicated {m.reconciliation.duplicated}, "
-        f"not synced {m.reconciliation.not_synced}"
-    )
-    for v in result.verdicts:
-        mark = "PASS" if v.passed else ("FAIL" if v.gating else "miss (info)")
-        print(f"  {mark:12} {v.name}: {v.measured} {v.comparison} {v.limit} {v.note}")
-    print(f"report: {result.files['html']} ({time.perf_counter() - started:.0f}s)")
+    print("\n".join(describe(result)))
     return 0 if result.passed else 1
 
 

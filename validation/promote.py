@@ -154,7 +154,7 @@ def promote(
         from_env=config.active_environment,
         to_env=to_env,
         who=current_user(who),
-        at=datetime.now(UTC).isoformat(timespec="seconds"),
+        at=datetime.now(UTC).isoformat(timespec="microseconds"),
         sha256_before=sha256_of(before),
         sha256_after=sha256_of(after),
     )

@@ -1,0 +1,43 @@
+"""``ordersync loadtest PROFILE``: a Locust load test of the real engine against the emulator.
+
+ordersync loadtest capacity [--out reports/load/capacity] [--duration 90]
+
+Exit 0 when every gating threshold of the profile is met, 1 when one is missed; the
+sign-off page is ``<out>/loadtest.html``. Profiles live in ``loadtests/profiles.toml``.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import click
+
+from sync.commands.common import EXIT_FAILED, EXIT_OK
+
+__all__ = ["register"]
+
+
+@click.command("loadtest")
+@click.argument("profile", default="capacity")
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Report folder (default: reports/load/<profile>-<UTC timestamp>).",
+)
+@click.option("--duration", type=click.IntRange(min=1), default=None, help="Override the profile's run time (s).")
+def loadtest(profile: str, out: Path | None, duration: int | None) -> int:
+    """Run one load profile (capacity, realistic, ci): Locust, baseline, verdicts, sign-off page."""
+    from validation.loadtest import describe, run_load_test
+
+    folder = out or Path("reports/load") / f"{profile}-{datetime.now(UTC):%Y%m%dT%H%M%SZ}"
+    result = run_load_test(profile, folder, duration_s=duration)
+    for line in describe(result):
+        click.echo(line)
+    return EXIT_OK if result.passed else EXIT_FAILED
+
+
+def register(cli: click.Group) -> None:
+    """Attach the ``loadtest`` command."""
+    cli.add_command(loadtest)
