@@ -183,9 +183,7 @@ class SyncUser(User):
         self.inserted = self.slices = 0
         base = load_config(shipped_config_path())
         template = base.environment(ENV_NAME).monday.board_id
-        answer = httpx.post(
-            f"{URL}/_emulator/boards/clone", params={"from": template}, timeout=30
-        ).raise_for_status()
+        answer = httpx.post(f"{URL}/_emulator/boards/clone", params={"from": template}, timeout=30).raise_for_status()
         self.board_id = int(answer.json()["board_id"])
         self.subitem_board_id = int(answer.json()["subitem_board_id"])
         self.folder = Path(tempfile.mkdtemp(prefix=f"ordersync-load-u{self.number}-"))
@@ -205,9 +203,7 @@ class SyncUser(User):
             raise StopUser  # this user's slice is done; the others go on
         count = min(PROFILE.orders_per_run, PROFILE.orders_per_user - self.inserted)
         seed = PROFILE.seed * 1_000_003 + self.number * 10_007 + self.slices
-        insert_orders(
-            self.db, self.tables.staging, generate_orders(count, seed, start=self.offset + self.inserted)
-        )
+        insert_orders(self.db, self.tables.staging, generate_orders(count, seed, start=self.offset + self.inserted))
         self.inserted += count
         self.slices += 1
         started = time.time()
@@ -215,9 +211,7 @@ class SyncUser(User):
         error: Exception | None = None
         records = 0
         try:
-            summary = run_with(
-                self.config, ENV_NAME, SyncOptions(), client=self.client, db=self.db, tables=self.tables
-            )
+            summary = run_with(self.config, ENV_NAME, SyncOptions(), client=self.client, db=self.db, tables=self.tables)
             records = summary.records_synced
             failed = summary.rows_error + summary.rows_rejected + summary.rows_unknown
             TALLY.records_failed += failed
@@ -243,9 +237,7 @@ class SyncUser(User):
         """Order -> monday item id and line -> subitem id; None for rows that are not SYNCED."""
         t, lines = self.tables.target, self.tables.lines
         with self.db.connect() as conn:
-            orders = conn.execute(
-                sa.select(t.c["AAG ORDER NUMBER"], t.c.monday_item_id, t.c.sync_state)
-            ).all()
+            orders = conn.execute(sa.select(t.c["AAG ORDER NUMBER"], t.c.monday_item_id, t.c.sync_state)).all()
             subs = conn.execute(
                 sa.select(lines.c.line_uuid, lines.c.monday_subitem_id, lines.c.sync_state, lines.c.qty)
             ).all()

@@ -59,9 +59,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--orders", type=int, default=100_000)
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--max-rss-mb", type=float, default=300.0)
-    parser.add_argument(
-        "--dir", type=Path, default=None, help="where the SQLite file goes (default: a temp dir)"
-    )
+    parser.add_argument("--dir", type=Path, default=None, help="where the SQLite file goes (default: a temp dir)")
     args = parser.parse_args(argv)
 
     sampler = PeakRss()

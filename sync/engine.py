@@ -24,7 +24,7 @@ from sync.changes import detect_changes
 from sync.config import Config, EnvironmentConfig
 from sync.connect import open_client, open_db
 from sync.db import Tables
-from sync.errors import FatalError, OrdersyncError, RetriableError
+from sync.errors import FatalError, RetriableError
 from sync.ledger import Ledger, OpStatus, new_run_id, utcnow
 from sync.mapping import BoardColumns
 from sync.monday.client import MondayClient
@@ -639,8 +639,3 @@ class _Run:
 def _batches(ops: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
     for start in range(0, len(ops), size):
         yield ops[start : start + size]
-
-
-def raise_for_missing_boards(error: OrdersyncError) -> None:
-    """Kept for symmetry with the CLI's error mapping."""
-    raise error

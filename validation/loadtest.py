@@ -47,10 +47,10 @@ __all__ = [
     "Reconciliation",
     "Thresholds",
     "Verdict",
+    "describe",
     "evaluate",
     "exit_code",
     "load_profile",
-    "describe",
     "reconcile",
     "run_load_test",
     "user_config",
@@ -313,9 +313,7 @@ def reconcile(
     for op in operations:
         kind = str(op.get("op"))
         board = str(op.get("board_id"))
-        if (kind == "create_item" and board == board_id) or (
-            kind == "create_subitem" and board == subitem_board_id
-        ):
+        if (kind == "create_item" and board == board_id) or (kind == "create_subitem" and board == subitem_board_id):
             created[kind].append(str(op.get("item_id")))
     problems: list[str] = []
     lost = duplicated = not_synced = 0
@@ -528,9 +526,7 @@ def _measured(locust: Mapping[str, Any], peak_rss_mb: float) -> Measured:
         records_failed=int(locust.get("records_failed", 0)),
         peak_rss_mb=round(peak_rss_mb, 1) if peak_rss_mb > 0 else None,
         http_429=int(locust.get("http_429", 0)),
-        reconciliation=Reconciliation(**rec)
-        if rec
-        else Reconciliation(not_synced=-1, problems=("not reconciled",)),
+        reconciliation=Reconciliation(**rec) if rec else Reconciliation(not_synced=-1, problems=("not reconciled",)),
         runs=int(locust.get("runs", 0)),
         latency_ms={k: float(v) for k, v in (locust.get("latency_ms") or {}).items()},
     )
@@ -544,17 +540,13 @@ class LoadGate:
     """
 
     name = "load-test"
-    description = (
-        "A short real Locust run of the sync engine against the emulator meets its profile's thresholds."
-    )
+    description = "A short real Locust run of the sync engine against the emulator meets its profile's thresholds."
 
     def run(self, ctx: GateContext) -> GateResult:
         """Run the profile into the gate's evidence folder and turn the verdicts into a GateResult."""
         profile = str(ctx.options.get("load_profile") or "ci")
         duration = ctx.options.get("load_duration_s")
-        result = run_load_test(
-            profile, ctx.evidence_dir(self.name), duration_s=int(duration) if duration else None
-        )
+        result = run_load_test(profile, ctx.evidence_dir(self.name), duration_s=int(duration) if duration else None)
         missed = [v.name for v in result.verdicts if v.gating and not v.passed]
         m = result.measured
         summary = (
@@ -572,12 +564,8 @@ class LoadGate:
             "duplicated": m.reconciliation.duplicated,
             "locust_exit_code": result.locust_exit_code,
         }
-        evidence = [
-            p for k, p in result.files.items() if k in ("html", "json", "locust_html") and p.is_file()
-        ]
-        return gate_result(
-            ctx, self.name, passed=result.passed, summary=summary, metrics=metrics, evidence=evidence
-        )
+        evidence = [p for k, p in result.files.items() if k in ("html", "json", "locust_html") and p.is_file()]
+        return gate_result(ctx, self.name, passed=result.passed, summary=summary, metrics=metrics, evidence=evidence)
 
 
 def describe(result: LoadTestResult) -> list[str]:

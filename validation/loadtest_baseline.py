@@ -194,9 +194,7 @@ class _Worker:
         self.tally.failures += len(sub_rejects)
         for sub in subs:
             done = self._send(
-                lambda s=sub: self.naive.items.create_subitem(
-                    s.parent_item_id, s.name, dict(s.values), s.create_labels
-                )
+                lambda s=sub: self.naive.items.create_subitem(s.parent_item_id, s.name, dict(s.values), s.create_labels)
             )
             if done is None:
                 self.tally.failures += 1
@@ -208,9 +206,7 @@ class _Worker:
         with self.db.connect() as conn:
             rows = (
                 conn.execute(
-                    sa.select(lines)
-                    .where(lines.c.record_uuid == header["record_uuid"])
-                    .order_by(lines.c.size_code)
+                    sa.select(lines).where(lines.c.record_uuid == header["record_uuid"]).order_by(lines.c.size_code)
                 )
                 .mappings()
                 .all()

@@ -81,9 +81,7 @@ def svg_chart(
         return "<p><em>No history rows: Locust wrote no stats history.</em></p>"
     left, bottom, top, right = 56, 28, 12, 12
     x_max = max(x for pts in plotted.values() for x, _ in pts) or 1.0
-    y_max = (
-        max([y for pts in plotted.values() for _, y in pts] + list((reference or {}).values()) + [1.0]) * 1.1
-    )
+    y_max = max([y for pts in plotted.values() for _, y in pts] + list((reference or {}).values()) + [1.0]) * 1.1
 
     def sx(x: float) -> float:
         return left + (width - left - right) * x / x_max
@@ -99,17 +97,11 @@ def svg_chart(
     ]
     for i in range(5):
         y = y_max * i / 4
-        parts.append(
-            f'<text x="{left - 6}" y="{sy(y) + 4:.1f}" font-size="10" text-anchor="end">{y:,.0f}</text>'
-        )
-        parts.append(
-            f'<line x1="{left}" x2="{width - right}" y1="{sy(y):.1f}" y2="{sy(y):.1f}" stroke="#eee"/>'
-        )
+        parts.append(f'<text x="{left - 6}" y="{sy(y) + 4:.1f}" font-size="10" text-anchor="end">{y:,.0f}</text>')
+        parts.append(f'<line x1="{left}" x2="{width - right}" y1="{sy(y):.1f}" y2="{sy(y):.1f}" stroke="#eee"/>')
     for i in range(6):
         x = x_max * i / 5
-        parts.append(
-            f'<text x="{sx(x):.1f}" y="{height - 10}" font-size="10" text-anchor="middle">{x:.0f}s</text>'
-        )
+        parts.append(f'<text x="{sx(x):.1f}" y="{height - 10}" font-size="10" text-anchor="middle">{x:.0f}s</text>')
     for label, value in (reference or {}).items():
         parts.append(
             f'<line x1="{left}" x2="{width - right}" y1="{sy(value):.1f}" y2="{sy(value):.1f}" '
@@ -124,8 +116,7 @@ def svg_chart(
         points = " ".join(f"{sx(x):.1f},{sy(y):.1f}" for x, y in pts)
         parts.append(f'<polyline fill="none" stroke="{colour}" stroke-width="1.6" points="{points}"/>')
         parts.append(
-            f'<text x="{left + 8}" y="{top + 14 + 13 * n}" font-size="11" fill="{colour}">'
-            f"{html.escape(name)}</text>"
+            f'<text x="{left + 8}" y="{top + 14 + 13 * n}" font-size="11" fill="{colour}">{html.escape(name)}</text>'
         )
     parts.append("</svg>")
     return "".join(parts)
@@ -163,9 +154,7 @@ def _html(result: LoadTestResult, data: Mapping[str, Any]) -> str:
         )
         for v in result.verdicts
     ]
-    reference = (
-        {"200 records/s gate": p.thresholds.min_records_per_s} if p.thresholds.min_records_per_s else {}
-    )
+    reference = {"200 records/s gate": p.thresholds.min_records_per_s} if p.thresholds.min_records_per_s else {}
     if p.budget_bound_per_s:
         reference = {"budget bound": p.budget_bound_per_s}
     chart = svg_chart(history_series(result.files["locust_history"]), reference=reference)
@@ -193,9 +182,7 @@ def _html(result: LoadTestResult, data: Mapping[str, Any]) -> str:
         if k not in ("html",) and p.is_file()
     )
     return f"""<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>ordersync load test: {html.escape(p.name)} — {
-        status
-    }</title>
+<html lang="en"><head><meta charset="utf-8"><title>ordersync load test: {html.escape(p.name)} — {status}</title>
 <style>
 body{{font:14px/1.45 system-ui,sans-serif;margin:24px;max-width:1000px;color:#1f2328}}
 table{{border-collapse:collapse;margin:8px 0 18px}}
@@ -205,9 +192,7 @@ th{{background:#f6f8fa}}.PASSED{{color:#1a7f37}}
 </style></head><body>
 <h1>Load test <code>{html.escape(p.name)}</code>: <span class="{status}">{status}</span></h1>
 <p>{html.escape(p.description)}</p>
-<p>{
-        p.users
-    } Locust users, each driving the real <code>sync.engine.run_with</code> on its own cloned board pair of
+<p>{p.users} Locust users, each driving the real <code>sync.engine.run_with</code> on its own cloned board pair of
 one emulator server ({p.latency_ms} ms ± {p.jitter_ms} ms latency, batch {p.batch_size} aliases,
 budget {p.complexity_budget_per_minute or "none"}/min, request limit {p.rate_limit_per_minute or "none"}/min).
 Locust exit code {result.locust_exit_code}.</p>
@@ -248,9 +233,7 @@ Locust exit code {result.locust_exit_code}.</p>
 whole engine run (size = records synced).</p>
 {_table(("type", "name", "count", "failures", "p50 ms", "p95 ms", "p99 ms", "max ms", "per s"), stats)}
 <h2>Baseline</h2>
-<p>{html.escape(str(b.get("method", "")))}. Errors: {
-        html.escape("; ".join(b.get("errors") or []) or "none")
-    }.</p>
+<p>{html.escape(str(b.get("method", "")))}. Errors: {html.escape("; ".join(b.get("errors") or []) or "none")}.</p>
 <p>Files: {links}</p>
 </body></html>
 """

@@ -241,3 +241,27 @@ def test_rollback_of_a_first_run_empties_the_board_and_the_target(tmp_path: Path
         with demo.db.connect() as conn:
             assert conn.execute(sa.select(sa.func.count()).select_from(demo.tables.target)).scalar() == 0
             assert conn.execute(sa.select(sa.func.count()).select_from(demo.tables.lines)).scalar() == 0
+
+
+def test_retry_redrives_error_rows_with_bounded_attempts(tmp_path: Path, database_url: str) -> None:
+    """An ERROR row syncs on `retry` once its cause is fixed; rows past --max-retries are left alone."""
+    with make_demo(tmp_path, database_url, orders=10, with_bad_rows=True) as demo:
+        demo.sync()
+        target = demo.tables.target
+        stuck = demo.rows(target, target.c["CUSTOMER NAME"] == "UNLISTED CUSTOMER")[0]
+        assert stuck["sync_state"] == "ERROR" and stuck["retry_count"] == 1
+        env = demo.config.environment("development")
+        items = dict(env.mapping.items)
+        items["CUSTOMER NAME"] = items["CUSTOMER NAME"].model_copy(update={"create_labels_if_missing": True})
+        mapping = env.mapping.model_copy(update={"items": items})
+        envs = {**demo.config.environments, "development": env.model_copy(update={"mapping": mapping})}
+        demo.config = demo.config.model_copy(update={"environments": envs})
+        retry = SyncOptions(detect=False, states=("ERROR",), max_retries=1, kind="retry")
+        assert demo.sync(retry).items_created == 0  # retry_count 1 is not < 1: bounded
+        summary = demo.sync(SyncOptions(detect=False, states=("ERROR",), max_retries=3, kind="retry"))
+        assert summary.items_created == 1
+        assert demo.rows(target, target.c.record_uuid == stuck["record_uuid"])[0]["sync_state"] == "SYNCED"
+        still = demo.rows(target, target.c.sync_state == "ERROR")
+        assert [r["AAG ORDER NUMBER"] for r in still] == [
+            demo.rows(target, target.c["DESIGN FEE"] == "TBC")[0]["AAG ORDER NUMBER"]
+        ]

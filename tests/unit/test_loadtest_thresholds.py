@@ -19,9 +19,7 @@ from validation.loadtest import (
 
 CAPACITY = LoadProfile(
     "capacity",
-    thresholds=Thresholds(
-        min_records_per_s=200, target_records_per_s=1_000, max_failure_ratio=0.0, max_rss_mb=300
-    ),
+    thresholds=Thresholds(min_records_per_s=200, target_records_per_s=1_000, max_failure_ratio=0.0, max_rss_mb=300),
 )
 REALISTIC = LoadProfile(
     "realistic",
