@@ -184,11 +184,7 @@ def run_cutover(
         )
     if canary is not None and canary_customer is not None:
         raise ConfigError(
-            [
-                ConfigProblem(
-                    "<command line>", "--canary", "give either a canary size or a canary customer, not both"
-                )
-            ]
+            [ConfigProblem("<command line>", "--canary", "give either a canary size or a canary customer, not both")]
         )
     if canary is not None and canary < 1:
         raise ConfigError([ConfigProblem("<command line>", "--canary", "must be at least 1")])
@@ -262,11 +258,7 @@ class _Cutover:
         try:
             self._pre_deployment()
         except Exception as exc:  # nothing has changed yet: stop, name the cause, point to the report
-            reason = (
-                str(exc)
-                if isinstance(exc, StepFailed)
-                else f"pre-deployment crashed: {type(exc).__name__}: {exc}"
-            )
+            reason = str(exc) if isinstance(exc, StepFailed) else f"pre-deployment crashed: {type(exc).__name__}: {exc}"
             self._finish("FAILED", reason)
             return
         try:
@@ -275,9 +267,7 @@ class _Cutover:
             self._validation()
         except BaseException as exc:
             reason = (
-                str(exc)
-                if isinstance(exc, StepFailed)
-                else f"crashed after promotion: {type(exc).__name__}: {exc}"
+                str(exc) if isinstance(exc, StepFailed) else f"crashed after promotion: {type(exc).__name__}: {exc}"
             )
             log.error("cutover failed after promotion; rolling back", extra={**self._ctx, "reason": reason})
             self._roll_back(reason)
@@ -295,17 +285,13 @@ class _Cutover:
             yield step
         except BaseException as exc:
             step.ok = False
-            step.summary = step.summary or (
-                str(exc) if isinstance(exc, StepFailed) else f"{type(exc).__name__}: {exc}"
-            )
+            step.summary = step.summary or (str(exc) if isinstance(exc, StepFailed) else f"{type(exc).__name__}: {exc}")
             raise
         else:
             step.ok = True
         finally:
             step.duration_s = round(time.perf_counter() - t0, 3)
-            log.info(
-                "cutover step", extra={**self._ctx, "step": name, "ok": step.ok, "summary": step.summary}
-            )
+            log.info("cutover step", extra={**self._ctx, "step": name, "ok": step.ok, "summary": step.summary})
 
     # ------------------------------------------------------------------------------- pre-deployment
     def _pre_deployment(self) -> None:
@@ -318,16 +304,13 @@ class _Cutover:
                 r.artifacts[path.name] = path.name
             failed = [g.name for g in run.results if not g.passed]
             step.details = {"counts": run.counts(), "failed": failed}
-            step.summary = f"{len(run.results)} gate(s): " + ", ".join(
-                f"{n} {k}" for k, n in run.counts().items() if n
-            )
+            step.summary = f"{len(run.results)} gate(s): " + ", ".join(f"{n} {k}" for k, n in run.counts().items() if n)
             if not run.passed:
                 where = r.report_dir / "index.html"
                 send_alert(
                     self.config,
                     "gate_failed",
-                    f"cutover {r.cutover_id} to {r.to_env}: gate(s) "
-                    f"{', '.join(failed) or '(none ran)'} did not pass",
+                    f"cutover {r.cutover_id} to {r.to_env}: gate(s) {', '.join(failed) or '(none ran)'} did not pass",
                     report=str(where),
                     **self._ctx,
                 )
@@ -357,9 +340,7 @@ class _Cutover:
             promotion = promote(r.config_path, r.to_env, cutover_id=r.cutover_id, who=r.who)
             self.config = load_config(r.config_path)
             if self.config.active_environment != r.to_env:
-                raise StepFailed(
-                    f"the promoted file says active_environment = {self.config.active_environment!r}"
-                )
+                raise StepFailed(f"the promoted file says active_environment = {self.config.active_environment!r}")
             step.summary = f"active_environment {promotion.from_env} -> {promotion.to_env}"
             step.details = promotion.as_dict()
             self._promoted_at = datetime.fromisoformat(promotion.at).replace(tzinfo=None)
@@ -382,15 +363,11 @@ class _Cutover:
             with self._step("group-permission", "deployment") as step:
                 name = f"ordersync probe {r.cutover_id}"
                 group_id = client.create_group(board, name)
-                self._record(
-                    "PROMOTED", {"probe_group": {"board_id": board, "group_id": group_id, "deleted": False}}
-                )
+                self._record("PROMOTED", {"probe_group": {"board_id": board, "group_id": group_id, "deleted": False}})
                 if self.inject == "after-promotion":
                     raise RuntimeError("injected crash after promotion (--inject after-promotion)")
                 client.delete_group(board, group_id)
-                self._record(
-                    "PROMOTED", {"probe_group": {"board_id": board, "group_id": group_id, "deleted": True}}
-                )
+                self._record("PROMOTED", {"probe_group": {"board_id": board, "group_id": group_id, "deleted": True}})
                 step.summary = f"created and deleted group {name!r} ({group_id}) on board {board}"
 
     # --------------------------------------------------------------------------------------- canary
@@ -417,9 +394,7 @@ class _Cutover:
             self.summary = summary
             r.canary = summary.as_dict()
             r.canary["api_success_rate"] = api_success_rate(summary)
-            for path in write_run_metrics(
-                summary, r.report_dir, query_times=queries.durations, stem="canary-metrics"
-            ):
+            for path in write_run_metrics(summary, r.report_dir, query_times=queries.durations, stem="canary-metrics"):
                 r.artifacts[path.name] = path.name
             write_json(r.report_dir / "canary-summary.json", r.canary)
             r.artifacts["canary-summary.json"] = "canary-summary.json"
@@ -484,6 +459,8 @@ class _Cutover:
                 scope = _canary_scope(engine, tables, r.canary_run_ids)
             finally:
                 engine.dispose()
+            if not scope["item_ids"]:
+                raise StepFailed("the ledger names no item the canary wrote; there is nothing to verify")
             findings = _scoped_findings(report.as_dict(), scope)
             r.verify = {
                 "scope": "canary",
@@ -524,11 +501,21 @@ class _Cutover:
     # ------------------------------------------------------------------------------------ endings
     def _roll_back(self, reason: str) -> None:
         r = self.result
-        with self._step("rollback", "rollback") as step:
+        t0 = time.perf_counter()
+        try:
             outcome = rollback_cutover(r.config_path, r.cutover_id, who=r.who, reason=reason)
-            r.rollback = outcome
-            step.details = outcome.as_dict()
-            step.summary = "complete" if outcome.complete else "INCOMPLETE: " + "; ".join(outcome.remaining)
+        except Exception as exc:  # the report must still be written, naming what is left
+            outcome = RollbackOutcome(r.cutover_id, r.to_env)
+            outcome.remaining.append(
+                f"rollback crashed ({type(exc).__name__}: {exc}); run `ordersync rollback --cutover {r.cutover_id}`"
+            )
+        r.rollback = outcome
+        summary = "complete" if outcome.complete else "INCOMPLETE: " + "; ".join(outcome.remaining)
+        r.steps.append(
+            Step(
+                "rollback", "rollback", outcome.complete, summary, outcome.as_dict(), round(time.perf_counter() - t0, 3)
+            )
+        )
         self._finish("ROLLED_BACK" if outcome.complete else "ROLLBACK_INCOMPLETE", reason, recorded=True)
 
     def _finish(self, status: str, reason: str | None, *, recorded: bool = False) -> None:
@@ -565,7 +552,7 @@ class _Cutover:
                 details={"report_dir": str(r.report_dir.resolve()), **(details or {})},
                 finished=finished,
             )
-        except Exception as exc:
+        except Exception as exc:  # recording must never change the outcome
             log.warning("cutover not recorded in the database", extra={**self._ctx, "error": str(exc)})
 
 
@@ -578,9 +565,7 @@ def _canary_scope(engine: sa.Engine, tables: Any, run_ids: Sequence[str]) -> dic
         return scope
     with engine.connect() as conn:
         rows = conn.execute(
-            sa.select(ops.c.monday_id, ops.c.record_key).where(
-                ops.c.run_id.in_(list(run_ids)), ops.c.entity == "ITEM"
-            )
+            sa.select(ops.c.monday_id, ops.c.record_key).where(ops.c.run_id.in_(list(run_ids)), ops.c.entity == "ITEM")
         ).all()
         for monday_id, key in rows:
             if monday_id:
@@ -591,9 +576,7 @@ def _canary_scope(engine: sa.Engine, tables: Any, run_ids: Sequence[str]) -> dic
             scope["orders"] = {
                 str(o)
                 for o in conn.execute(
-                    sa.select(t.c["AAG ORDER NUMBER"]).where(
-                        t.c.record_uuid.in_(sorted(scope["record_uuids"]))
-                    )
+                    sa.select(t.c["AAG ORDER NUMBER"]).where(t.c.record_uuid.in_(sorted(scope["record_uuids"])))
                 ).scalars()
                 if o is not None
             }

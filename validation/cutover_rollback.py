@@ -110,7 +110,14 @@ def rollback_cutover(
     config = _revert_config(config_path, promotion, outcome, who)
     if config is None:
         return _done(config_path, outcome, who, reason)
-    engine, tables = open_db(config, promotion.to_env)
+    try:
+        engine, tables = open_db(config, promotion.to_env)
+    except Exception as exc:  # database down: the config is back; say what is not
+        outcome.remaining.append(
+            f"cannot open the {promotion.to_env} database ({type(exc).__name__}: {exc}); "
+            f"board and sync state not rolled back; run this again when it is reachable"
+        )
+        return _done(config_path, outcome, who, reason, config=config)
     try:
         _undo_target(config, engine, tables, promotion, outcome)
     finally:
@@ -118,9 +125,7 @@ def rollback_cutover(
     return _done(config_path, outcome, who, reason, config=config)
 
 
-def _revert_config(
-    config_path: Path, promotion: Promotion, outcome: RollbackOutcome, who: str | None
-) -> Config | None:
+def _revert_config(config_path: Path, promotion: Promotion, outcome: RollbackOutcome, who: str | None) -> Config | None:
     """Step 1: the previous file back, unless someone edited the promoted one since."""
     backup = backup_path(config_path, promotion.cutover_id)
     current = config_path.read_bytes() if config_path.exists() else b""
@@ -153,21 +158,15 @@ def _undo_target(
     record = read_cutover(config, env_name, cutover_id) or {"details": {}}
     details = record["details"]
     start = datetime.fromisoformat(promotion.at).replace(tzinfo=None)
-    runs = runs_between(
-        engine, tables, env_name, start, _next_promotion_at(config_path=config.path, after=promotion)
-    )
+    runs = runs_between(engine, tables, env_name, start, _next_promotion_at(config_path=config.path, after=promotion))
     canaries = list(
-        dict.fromkeys(
-            [*details.get("canary_run_ids", []), *(r["run_id"] for r in runs if r["kind"] == "canary")]
-        )
+        dict.fromkeys([*details.get("canary_run_ids", []), *(r["run_id"] for r in runs if r["kind"] == "canary")])
     )
     rolled_back = {r["rolls_back"] for r in runs if r["kind"] == "rollback"}
     foreign = [
         r["run_id"]
         for r in runs
-        if r["kind"] not in ("canary", "rollback")
-        and r["status"] != "ROLLED_BACK"
-        and r["run_id"] not in rolled_back
+        if r["kind"] not in ("canary", "rollback") and r["status"] != "ROLLED_BACK" and r["run_id"] not in rolled_back
     ]
     if foreign:
         outcome.remaining += [
@@ -177,22 +176,44 @@ def _undo_target(
         ]
         return
     status = {r["run_id"]: r["status"] for r in runs}
+    board_done = True
     for run_id in canaries:
         if status.get(run_id) == "ROLLED_BACK":
             outcome.runs[run_id] = {"already_rolled_back": True, "complete": True}
             continue
-        report = rollback_run(config, env_name, run_id)
+        try:
+            report = rollback_run(config, env_name, run_id)
+        except Exception as exc:  # keep going; name what is left and how to finish
+            board_done = False
+            outcome.remaining.append(
+                f"run {run_id}: rollback failed ({type(exc).__name__}: {exc}); "
+                f"run `ordersync rollback --cutover {cutover_id}` again"
+            )
+            continue
         outcome.runs[run_id] = {**report.__dict__, "complete": report.complete}
         outcome.remaining += [f"run {run_id}: {item}" for item in report.remaining]
+        board_done = board_done and report.complete
     _remove_probe(config, env_name, details.get("probe_group"), outcome)
-    restored = restore_snapshot(engine, tables, cutover_id)
+    if not board_done:
+        # The ledger still knows what is on the board; the sync state waits so a rerun works in order.
+        outcome.remaining.append(
+            f"database sync state not restored yet (the board comes first); "
+            f"run `ordersync rollback --cutover {cutover_id}` again"
+        )
+        return
+    try:
+        restored = restore_snapshot(engine, tables, cutover_id)
+    except Exception as exc:  # report it, never half-hide it
+        outcome.remaining.append(
+            f"database sync state not restored ({type(exc).__name__}: {exc}); "
+            f"run `ordersync rollback --cutover {cutover_id}` again"
+        )
+        return
     outcome.database = restored.as_dict()
     outcome.remaining += restored.remaining
 
 
-def _remove_probe(
-    config: Config, env_name: str, probe: dict[str, Any] | None, outcome: RollbackOutcome
-) -> None:
+def _remove_probe(config: Config, env_name: str, probe: dict[str, Any] | None, outcome: RollbackOutcome) -> None:
     if not probe:
         return
     if probe.get("deleted"):
@@ -248,9 +269,7 @@ def _done(
     config: Config | None = None,
 ) -> RollbackOutcome:
     status = "ROLLED_BACK" if outcome.complete else "ROLLBACK_INCOMPLETE"
-    text = f"cutover {outcome.cutover_id} to {outcome.to_env} rolled back" + (
-        f" ({reason})" if reason else ""
-    )
+    text = f"cutover {outcome.cutover_id} to {outcome.to_env} rolled back" + (f" ({reason})" if reason else "")
     if not outcome.complete:
         text += "; STILL TO DO: " + "; ".join(outcome.remaining)
     if config is not None and outcome.to_env:
@@ -264,7 +283,7 @@ def _done(
                 finished=True,
                 details={"rollback": outcome.as_dict(), **({"reason": reason} if reason else {})},
             )
-        except Exception as exc:
+        except Exception as exc:  # a leftover probe group is named, not fatal
             outcome.remaining.append(f"rollback not recorded in ordersync_cutovers: {exc}")
     alert_config = config
     if alert_config is None:

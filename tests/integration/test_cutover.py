@@ -145,6 +145,10 @@ def test_a_real_failing_gate_stops_before_anything_changes(tmp_path: Path) -> No
     assert observable(config) == before
     assert not any(s.name == "promote" for s in result.steps)
     assert "NOT PROMOTED" in (result.report_dir / "signoff.html").read_text(encoding="utf-8")
+    never = rollback_cutover(config, result.cutover_id)
+    assert never.complete and not never.promoted
+    assert main(["--config", str(config), "rollback", "--cutover", "last"]) == 1  # no promotion to undo
+    assert observable(config) == before
 
 
 def test_a_canary_that_hits_real_errors_is_rolled_back(tmp_path: Path) -> None:
