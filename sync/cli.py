@@ -20,6 +20,7 @@ from pathlib import Path
 import click
 
 from sync.commands.common import AppContext, run_guarded
+from sync.monitoring import configure_logging
 
 __all__ = ["cli", "main"]
 
@@ -51,6 +52,7 @@ COMMAND_MODULES = (
 def cli(ctx: click.Context, config_path: Path | None, log_json: bool) -> None:
     """Move orders from SQL Server into monday.com, and cut over from dev to prod behind gates."""
     ctx.obj = AppContext(config_path=config_path, log_json=log_json)
+    configure_logging(json_logs=log_json)
 
 
 def _register_commands() -> None:

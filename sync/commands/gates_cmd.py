@@ -33,9 +33,7 @@ __all__ = ["register"]
     help="Cutover window for volume-feasibility (default 4).",
 )
 @click.pass_obj
-def gates(
-    app: AppContext, env: str, only: tuple[str, ...], report_dir: Path, window_hours: float | None
-) -> int:
+def gates(app: AppContext, env: str, only: tuple[str, ...], report_dir: Path, window_hours: float | None) -> int:
     """Run the cutover gates for ENV (an environment name from the config)."""
     from validation.gates import GateContext, run_gates
     from validation.registry import select_gates
@@ -49,6 +47,17 @@ def gates(
     run = run_gates(ctx, selected)
     write_reports(run)
     print_summary(run, Console())
+    if not run.passed:
+        from sync.monitoring import send_alert
+
+        failed = [r.name for r in run.results if not r.passed]
+        send_alert(
+            config,
+            "gate_failed",
+            f"ordersync gates {env}: failed {', '.join(failed) or 'no gate ran'}",
+            environment=env,
+            report=str(run_dir),
+        )
     return EXIT_OK if run.passed else EXIT_FAILED
 
 

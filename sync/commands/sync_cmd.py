@@ -12,6 +12,7 @@ from rich.table import Table
 
 from sync.commands.common import AppContext, env_option, stdout_is_tty
 from sync.engine import RunSummary, SyncOptions, run_sync
+from sync.monitoring import send_alert
 from sync.states import SyncState
 
 __all__ = ["print_summary", "register"]
@@ -35,6 +36,15 @@ def _run(app: AppContext, env: str | None, options: SyncOptions, as_json: bool) 
         click.echo(json.dumps(summary.as_dict(), indent=2, default=str))
     else:
         print_summary(summary)
+    if not summary.passed:
+        send_alert(
+            app.config,
+            "run_failed",
+            f"ordersync {options.kind} {summary.run_id} in {name}: {summary.status}, "
+            f"success rate {summary.success_rate:.1%}",
+            run_id=summary.run_id,
+            environment=name,
+        )
     return 0 if summary.passed else 1
 
 
