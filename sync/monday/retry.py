@@ -120,7 +120,7 @@ def call_with_retry(
                 if isinstance(exc, RetriableError):
                     exc.add_note(decision.reason)
                 raise
-            log.warning(
+            log.info(
                 "monday retry attempt=%d code=%s delay=%.2fs request_id=%s",
                 attempt,
                 getattr(exc, "code", type(exc).__name__),
