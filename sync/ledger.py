@@ -12,7 +12,7 @@ import json
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -21,7 +21,7 @@ from sqlalchemy.engine import Connection
 
 from sync.db import Tables
 
-__all__ = ["Ledger", "OpStatus", "jsonable", "new_run_id", "utcnow"]
+__all__ = ["Ledger", "OpStatus", "from_jsonable", "jsonable", "new_run_id", "utcnow"]
 
 
 class OpStatus:
@@ -54,6 +54,26 @@ def jsonable(value: Any) -> Any:
     if hasattr(value, "isoformat"):
         return value.isoformat()
     return value
+
+
+def from_jsonable(table: sa.Table, data: Mapping[str, Any]) -> dict[str, Any]:
+    """The inverse of :func:`jsonable` for one row of ``table``: ISO strings and decimals back to their types."""
+    out: dict[str, Any] = {}
+    for name, value in data.items():
+        if name not in table.c:
+            continue
+        kind = table.c[name].type
+        if value is None or not isinstance(value, str):
+            out[name] = value
+        elif isinstance(kind, sa.DateTime):
+            out[name] = datetime.fromisoformat(value)
+        elif isinstance(kind, sa.Date):
+            out[name] = date.fromisoformat(value)
+        elif isinstance(kind, sa.Numeric) and not isinstance(kind, sa.Integer | sa.Float):
+            out[name] = Decimal(value)
+        else:
+            out[name] = value
+    return out
 
 
 @dataclass

@@ -13,8 +13,6 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
-from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
@@ -24,7 +22,7 @@ from sync.config import Config
 from sync.connect import open_client, open_db
 from sync.db import Tables
 from sync.errors import OrdersyncError
-from sync.ledger import Ledger, OpStatus, new_run_id
+from sync.ledger import Ledger, OpStatus, from_jsonable, new_run_id
 from sync.monday.client import MondayClient
 from sync.monday.models import ItemUpdate
 
@@ -209,7 +207,7 @@ def _restore_sync_columns(conn: Connection, tables: Tables, op: Mapping[str, Any
         return
     table = tables.target if op["entity"] == "ITEM" else tables.lines
     key = table.c.record_uuid if op["entity"] == "ITEM" else table.c.line_uuid
-    values = _from_json(table, {k: v for k, v in before.items() if k not in _DB_ONLY and k in table.c})
+    values = from_jsonable(table, {k: v for k, v in before.items() if k not in _DB_ONLY and k in table.c})
     if values:
         conn.execute(table.update().where(key == op["record_key"]).values(values))
 
@@ -225,30 +223,10 @@ def _restore_snapshots(conn: Connection, tables: Tables, snapshot_id: str, repor
         conn.execute(lines.delete().where(lines.c.record_uuid.in_(part)))
         report.db_rows_removed += conn.execute(target.delete().where(target.c.record_uuid.in_(part))).rowcount
     for image in images:
-        state = _from_json(target, json.loads(image["state"]))
+        state = from_jsonable(target, json.loads(image["state"]))
         conn.execute(lines.delete().where(lines.c.record_uuid == image["row_key"]))
         conn.execute(target.update().where(target.c.record_uuid == image["row_key"]).values(state))
         report.db_rows_restored += 1
     if line_images:
-        conn.execute(lines.insert(), [_from_json(lines, image) for image in line_images])
+        conn.execute(lines.insert(), [from_jsonable(lines, image) for image in line_images])
     conn.execute(snaps.delete().where(snaps.c.snapshot_id == snapshot_id))
-
-
-def _from_json(table: sa.Table, data: Mapping[str, Any]) -> dict[str, Any]:
-    """Turn JSON-safe values back into what the column types expect."""
-    out: dict[str, Any] = {}
-    for name, value in data.items():
-        if name not in table.c:
-            continue
-        kind = table.c[name].type
-        if value is None:
-            out[name] = None
-        elif isinstance(kind, sa.DateTime):
-            out[name] = datetime.fromisoformat(value)
-        elif isinstance(kind, sa.Date):
-            out[name] = date.fromisoformat(value)
-        elif isinstance(kind, sa.Numeric) and not isinstance(kind, sa.Integer | sa.Float):
-            out[name] = Decimal(str(value))
-        else:
-            out[name] = value
-    return out

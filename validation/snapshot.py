@@ -21,15 +21,13 @@ import hashlib
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
-from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from sync.db import Tables
-from sync.ledger import jsonable
+from sync.ledger import from_jsonable, jsonable
 
 __all__ = ["SYNC_COLUMNS", "RestoreReport", "has_snapshot", "restore_snapshot", "take_snapshot"]
 
@@ -150,7 +148,7 @@ def restore_snapshot(engine: Engine, tables: Tables, snapshot_id: str) -> Restor
             report.lines_restored += _upsert(conn, lines, "line_uuid", part)
         conn.execute(groups.delete().where(groups.c.board_id.in_(board_ids)))
         for part in _saved_parts(conn, tables, snapshot_id, groups.name):
-            conn.execute(groups.insert(), [_from_json(groups, row) for row in part])
+            conn.execute(groups.insert(), [from_jsonable(groups, row) for row in part])
             report.groups_restored += len(part)
     return report
 
@@ -219,7 +217,7 @@ def _restore_target(
     params = [
         {
             "b_key": row["record_uuid"],
-            **{f"b_{c}": v for c, v in _from_json(target, row).items() if c != "record_uuid"},
+            **{f"b_{c}": v for c, v in from_jsonable(target, row).items() if c != "record_uuid"},
         }
         for row in part
         if row["record_uuid"] in present
@@ -235,7 +233,7 @@ def _restore_target(
 
 
 def _upsert(conn: Connection, table: sa.Table, key: str, part: Sequence[Mapping[str, Any]]) -> int:
-    rows = [_from_json(table, row) for row in part]
+    rows = [from_jsonable(table, row) for row in part]
     keys = [row[key] for row in rows]
     present = set(conn.execute(sa.select(table.c[key]).where(table.c[key].in_(keys))).scalars())
     updates = [
@@ -255,23 +253,3 @@ def _upsert(conn: Connection, table: sa.Table, key: str, part: Sequence[Mapping[
     if inserts:
         conn.execute(table.insert(), inserts)
     return len(rows)
-
-
-def _from_json(table: sa.Table, data: Mapping[str, Any]) -> dict[str, Any]:
-    """JSON-safe values back to what the column types expect."""
-    out: dict[str, Any] = {}
-    for name, value in data.items():
-        if name not in table.c:
-            continue
-        kind = table.c[name].type
-        if value is None or not isinstance(value, str):
-            out[name] = value
-        elif isinstance(kind, sa.DateTime):
-            out[name] = datetime.fromisoformat(value)
-        elif isinstance(kind, sa.Date):
-            out[name] = date.fromisoformat(value)
-        elif isinstance(kind, sa.Numeric) and not isinstance(kind, sa.Integer | sa.Float):
-            out[name] = Decimal(value)
-        else:
-            out[name] = value
-    return out
