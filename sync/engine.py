@@ -323,7 +323,21 @@ class _Run:
         ops, rejects, warnings = plan_items(self.config, self.env, headers, self.items_board)
         self.counters.warnings.extend(warnings)
         self._reject(rejects)
-        self._ensure_groups(sorted({op.group_name for op in ops}))
+        failed_groups = self._ensure_groups(sorted({op.group_name for op in ops}))
+        if failed_groups:
+            self._reject(
+                [
+                    RowReject(
+                        "ITEM",
+                        op.record_uuid,
+                        op.order_number,
+                        f"order {op.order_number}: {failed_groups[op.group_name]}",
+                    )
+                    for op in ops
+                    if op.group_name in failed_groups
+                ]
+            )
+            ops = [op for op in ops if op.group_name not in failed_groups]
         creates = [op for op in ops if op.item_id is None]
         updates = [op for op in ops if op.item_id is not None]
         for flag in (False, True):
@@ -344,45 +358,59 @@ class _Run:
             mark_item_errors(conn, self.tables, items)
             mark_line_errors(conn, self.tables, [(r.key, r.message) for r in rejects if r.entity == "SUBITEM"])
 
-    def _ensure_groups(self, names: Sequence[str]) -> None:
-        """Create the groups this chunk needs, one at a time; reuse any the board already has."""
+    def _ensure_groups(self, names: Sequence[str]) -> dict[str, str]:
+        """Create the groups this chunk needs in one aliased request; reuse any the board already has."""
         board = self.env.monday.board_id
-        for name in names:
-            if name in self.groups:
-                continue
-            with self.db.begin() as conn:
-                (op_id,) = self.ledger.intend(
-                    conn,
-                    [
-                        {
-                            "board_id": board,
-                            "operation": "create_group",
-                            "entity": "GROUP",
-                            "record_key": name[:64],
-                            "after": {"group_name": name},
-                        }
-                    ],
+        missing = [name for name in names if name not in self.groups]
+        if not missing:
+            return {}
+        with self.db.begin() as conn:
+            op_ids = self.ledger.intend(
+                conn,
+                [
+                    {
+                        "board_id": board,
+                        "operation": "create_group",
+                        "entity": "GROUP",
+                        "record_key": name[:64],
+                        "after": {"group_name": name},
+                    }
+                    for name in missing
+                ],
+            )
+        try:
+            answers = self.client.create_groups(board, missing, idempotency_key=f"{self.run_id}-groups-{op_ids[0]}")
+        except RetriableError:
+            live = {g.title: g.id for b in self.client.get_boards([board]) for g in b.groups}
+            if any(name not in live for name in missing):
+                raise
+            answers = {name: live[name] for name in missing}
+        settled: list[tuple[int, str, str | None, str | None]] = []
+        registry: list[dict[str, Any]] = []
+        failed: dict[str, str] = {}
+        for name, op_id in zip(missing, op_ids, strict=True):
+            answer = answers[name]
+            if isinstance(answer, str):
+                self.groups[name] = answer
+                self.counters.groups_created += 1
+                settled.append((op_id, OpStatus.APPLIED, answer, None))
+                registry.append(
+                    {
+                        "board_id": board,
+                        "group_name": name,
+                        "group_id": answer,
+                        "created_run_id": self.run_id,
+                        "created_at": utcnow(),
+                    }
                 )
-            try:
-                group_id = self.client.create_group(board, name, idempotency_key=f"{self.run_id}-group-{op_id}")
-            except RetriableError:
-                live = {g.title: g.id for b in self.client.get_boards([board]) for g in b.groups}
-                if name not in live:
-                    raise
-                group_id = live[name]
-            self.groups[name] = group_id
-            self.counters.groups_created += 1
-            with self.db.begin() as conn:
-                conn.execute(
-                    self.tables.groups.insert().values(
-                        board_id=board,
-                        group_name=name,
-                        group_id=group_id,
-                        created_run_id=self.run_id,
-                        created_at=utcnow(),
-                    )
-                )
-                self.ledger.settle(conn, [(op_id, OpStatus.APPLIED, group_id, None)])
+            else:
+                settled.append((op_id, OpStatus.FAILED, None, str(answer)))
+                failed[name] = f"monday refused to create group {name!r}: {answer}"
+        with self.db.begin() as conn:
+            if registry:
+                conn.execute(self.tables.groups.insert(), registry)
+            self.ledger.settle(conn, settled)
+        return failed
 
     def _next_key(self, what: str) -> str:
         with self._lock:

@@ -31,6 +31,7 @@ GATE_FACTORIES: tuple[str, ...] = (
     "validation.contract_gate:BoardContractGate",
     "validation.ordering_gate:OrderingGate",
     "validation.dropdown_gate:DropdownGate",
+    "validation.loadtest:LoadGate",
 )
 
 

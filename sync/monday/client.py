@@ -74,9 +74,7 @@ class MondayClient:
     # ----------------------------------------------------------------- reads
     def get_boards(self, board_ids: Sequence[int]) -> list[BoardInfo]:
         """Columns and groups of each board; boards the token cannot see are simply absent."""
-        doc = ops.Document(
-            "GetBoards", ops.BOARDS, {"ids": [str(b) for b in board_ids], "limit": len(board_ids)}
-        )
+        doc = ops.Document("GetBoards", ops.BOARDS, {"ids": [str(b) for b in board_ids], "limit": len(board_ids)})
         boards = self._send(doc, "boards").data.get("boards") or []
         return [board_from(b) for b in boards if b]
 
@@ -85,9 +83,7 @@ class MondayClient:
         doc = ops.Document("ItemsPage", ops.ITEMS_PAGE, {"board": str(board_id), "limit": limit})
         boards = self._send(doc, "items_page").data.get("boards") or []
         if not boards:
-            raise MondayFatalError(
-                f"board {board_id} not found or not visible", code="InvalidBoardIdException"
-            )
+            raise MondayFatalError(f"board {board_id} not found or not visible", code="InvalidBoardIdException")
         yield from self._pages(boards[0].get("items_page") or {}, limit)
 
     def get_items(self, item_ids: Sequence[int]) -> list[ItemRecord]:
@@ -103,9 +99,7 @@ class MondayClient:
             found += [item_from(raw) for raw in self._send(doc, "items").data.get("items") or [] if raw]
         return found
 
-    def find_items_by_column(
-        self, board_id: int, column_id: str, values: Sequence[str]
-    ) -> dict[str, list[int]]:
+    def find_items_by_column(self, board_id: int, column_id: str, values: Sequence[str]) -> dict[str, list[int]]:
         """Item ids per requested value (empty list = no such item); used after an unknown write outcome."""
         found: dict[str, list[int]] = {v: [] for v in values}
         wanted = list(found)
@@ -148,6 +142,38 @@ class MondayClient:
         doc = ops.create_group_document(board_id, name)
         return str(self._single(doc, "create_group", idempotency_key=idempotency_key)["id"])
 
+    def create_groups(
+        self, board_id: int, names: Sequence[str], *, idempotency_key: str
+    ) -> dict[str, str | MondayError]:
+        """Create several groups in aliased requests; name -> group id, or the error for that name.
+
+        The same ``idempotency_key`` (per request: ``-<batch>``) is re-sent on retries, so a
+        timeout after monday applied the request cannot create a group twice.
+        """
+        out: dict[str, str | MondayError] = {}
+        unit = self.pacer.estimate("create_group") if self.pacer else _UNIT_COST
+        batches = ops.plan_batches(
+            len(names), max_aliases=self.max_batch, cost_per_alias=unit, max_complexity=self.max_request_complexity
+        )
+        for batch_no, batch in enumerate(batches):
+            chunk = [names[i] for i in batch]
+            result = self._send(
+                ops.create_groups_document(board_id, chunk),
+                "create_group",
+                idempotency_key=f"{idempotency_key}-{batch_no}",
+            )
+            self.stats.mutations += len(chunk)
+            for n, name in enumerate(chunk):
+                err = result.alias_errors.get(ops.alias(n))
+                value = result.data.get(ops.alias(n))
+                if err is None and isinstance(value, dict) and value.get("id"):
+                    out[name] = str(value["id"])
+                else:
+                    error = err or MondayFatalError(f"create_group {name!r} returned no data", code="NO_DATA")
+                    self.stats.count_error(error.code)
+                    out[name] = error
+        return out
+
     def delete_group(self, board_id: int, group_id: str) -> None:
         """Delete a group and every item in it."""
         self._single(ops.delete_group_document(board_id, group_id), "delete_group")
@@ -176,10 +202,7 @@ class MondayClient:
             [s.key for s in subitems],
             idempotency_key,
             lambda idx: ops.create_subitems_document(
-                [
-                    (subitems[i].parent_item_id, subitems[i].name, _dump(subitems[i].column_values))
-                    for i in idx
-                ],
+                [(subitems[i].parent_item_id, subitems[i].name, _dump(subitems[i].column_values)) for i in idx],
                 create_labels=create_labels,
             ),
         )
@@ -199,9 +222,7 @@ class MondayClient:
             ),
         )
 
-    def delete_items(
-        self, item_ids: Sequence[int], *, archive: bool = False, idempotency_key: str
-    ) -> list[Outcome]:
+    def delete_items(self, item_ids: Sequence[int], *, archive: bool = False, idempotency_key: str) -> list[Outcome]:
         """Delete (or archive) items; the Outcome key is the item id as a string."""
         return self._write(
             "archive_item" if archive else "delete_item",
@@ -276,9 +297,7 @@ class MondayClient:
                 self.stats.retries += 1
                 self._sleep(decision.delay)
 
-    def _single(
-        self, doc: ops.Document, operation: str, *, idempotency_key: str | None = None
-    ) -> dict[str, Any]:
+    def _single(self, doc: ops.Document, operation: str, *, idempotency_key: str | None = None) -> dict[str, Any]:
         result = self._send(doc, operation, idempotency_key=idempotency_key)
         self.stats.mutations += 1
         err = result.alias_errors.get("i0")
@@ -290,9 +309,7 @@ class MondayClient:
             raise MondayFatalError(f"{operation} returned no data", code="NO_DATA")
         return value
 
-    def _send(
-        self, doc: ops.Document, operation: str, *, idempotency_key: str | None = None
-    ) -> GraphQLResult:
+    def _send(self, doc: ops.Document, operation: str, *, idempotency_key: str | None = None) -> GraphQLResult:
         cost = self.pacer.estimate(operation, max(len(doc.aliases), 1)) if self.pacer else 0
 
         def attempt() -> GraphQLResult:
@@ -312,9 +329,7 @@ class MondayClient:
                 self.pacer.after_response(result.complexity)
             return result
 
-        return call_with_retry(
-            attempt, self.retry, sleep=self._sleep, clock=self._clock, on_retry=self._on_retry
-        )
+        return call_with_retry(attempt, self.retry, sleep=self._sleep, clock=self._clock, on_retry=self._on_retry)
 
     def _on_retry(self, attempt: int, error: Exception, delay: float) -> None:
         self.stats.retries += 1

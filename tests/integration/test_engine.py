@@ -265,3 +265,27 @@ def test_retry_redrives_error_rows_with_bounded_attempts(tmp_path: Path, databas
         assert [r["AAG ORDER NUMBER"] for r in still] == [
             demo.rows(target, target.c["DESIGN FEE"] == "TBC")[0]["AAG ORDER NUMBER"]
         ]
+
+
+def test_a_refused_group_errors_only_its_orders(tmp_path: Path, database_url: str) -> None:
+    """When monday refuses one group, its orders get ERROR naming it and every other order syncs."""
+    from sync.engine import run_with
+    from sync.monday.errors import MondayRecordError
+
+    with make_demo(tmp_path, database_url, orders=20) as demo:
+        client = demo.client()
+        real = client.create_groups
+        refused: list[str] = []
+
+        def refuse_first(board_id, names, *, idempotency_key):  # type: ignore[no-untyped-def]
+            refused.append(names[0])
+            answers = real(board_id, names[1:], idempotency_key=idempotency_key)
+            return {names[0]: MondayRecordError("no permission", code="UserUnauthorizedException"), **answers}
+
+        client.create_groups = refuse_first  # type: ignore[method-assign]
+        summary = run_with(demo.config, "development", SyncOptions(), client=client, db=demo.db, tables=demo.tables)
+        target = demo.tables.target
+        errors = demo.rows(target, target.c.sync_state == "ERROR")
+        assert errors and all(refused[0] in r["sync_error_message"] for r in errors)
+        assert len(demo.rows(target, target.c.sync_state == "SYNCED")) == 20 - len(errors)
+        assert summary.rows_rejected == len(errors)

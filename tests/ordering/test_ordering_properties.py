@@ -65,9 +65,7 @@ fault_profiles = st.builds(
 )
 
 
-@settings(
-    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large]
-)
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(rows=order_books(), faults=fault_profiles)
 def test_ordering_invariants_hold_under_faults(rows: list[dict[str, Any]], faults: FaultProfile) -> None:
     """Groups before items before subitems, nothing twice, every order and line synced (or refused)."""
@@ -76,9 +74,7 @@ def test_ordering_invariants_hold_under_faults(rows: list[dict[str, Any]], fault
         box.sync_until_done()
         snap = snapshot(box, initial)
     unsyncable = expected_unsyncable(CONFIG, snap.staging)
-    failed = [
-        c for c in check_ordering(snap, key_column=KEY_COLUMN, unsyncable=unsyncable) if c.violation_count
-    ]
+    failed = [c for c in check_ordering(snap, key_column=KEY_COLUMN, unsyncable=unsyncable) if c.violation_count]
     assert failed == []
 
 
@@ -149,16 +145,13 @@ def _cell(text: str) -> Any:
 
 
 def test_gate_catches_group_creation_without_idempotency_key(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Regression: a create_group retried after a timeout-after-apply without its key duplicates the group."""
-    original = MondayClient.create_group
+    """Regression: a create_groups retried after a timeout-after-apply without its key duplicates groups."""
+    original = MondayClient._send
 
-    def without_key(
-        self: MondayClient, board_id: int, name: str, *, idempotency_key: str | None = None
-    ) -> str:
-        del idempotency_key
-        return original(self, board_id, name)
+    def no_key_for_groups(self: MondayClient, doc: Any, operation: str, *, idempotency_key: str | None = None) -> Any:
+        return original(self, doc, operation, idempotency_key=None if operation == "create_group" else idempotency_key)
 
-    monkeypatch.setattr(MondayClient, "create_group", without_key)
+    monkeypatch.setattr(MondayClient, "_send", no_key_for_groups)
     faults = FaultProfile(rate_timeout_after_apply=0.4, seed=3)
     with open_sandbox(CONFIG, ENV, orders=30, seed=3, faults=faults) as box:
         box.sync_until_done()

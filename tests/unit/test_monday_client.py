@@ -195,6 +195,7 @@ DOCUMENTS = [
     ops.delete_items_document([4, 5], archive=False),
     ops.delete_items_document([6], archive=True),
     ops.create_group_document(1, "g"),
+    ops.create_groups_document(1, ["g1", "g2"]),
     ops.delete_group_document(1, "g"),
 ]
 
