@@ -62,6 +62,7 @@ WRITES = {
     "DeleteItems": "delete_item",
     "ArchiveItems": "archive_item",
     "CreateGroup": "create_group",
+    "CreateGroups": "create_group",
     "DeleteGroup": "delete_group",
 }
 RECORD_WRITES = {"CreateItems", "CreateSubitems", "ChangeColumnValues", "DeleteItems"}

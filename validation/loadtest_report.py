@@ -167,7 +167,7 @@ def _html(result: LoadTestResult, data: Mapping[str, Any]) -> str:
             r["50%"],
             r["95%"],
             r["99%"],
-            r["Max Response Time"],
+            f"{float(r['Max Response Time'] or 0):.0f}",
             f"{float(r['Requests/s'] or 0):.1f}",
         )
         for r in _stats_rows(result.files["locust_stats"])
@@ -216,7 +216,7 @@ Locust exit code {result.locust_exit_code}.</p>
                 ("engine / baseline", f"{ratio}x" if ratio is not None else "—"),
                 (
                     "write latency p50 / p95 / p99 / max ms",
-                    " / ".join(str(m.latency_ms.get(k, "—")) for k in ("p50", "p95", "p99", "max")),
+                    " / ".join(_ms(m.latency_ms.get(k)) for k in ("p50", "p95", "p99", "max")),
                 ),
                 ("HTTP requests / failed", f"{m.requests:,} / {m.request_failures:,}"),
                 ("records failed", f"{m.records_failed:,}"),
@@ -237,3 +237,8 @@ whole engine run (size = records synced).</p>
 <p>Files: {links}</p>
 </body></html>
 """
+
+
+def _ms(value: object) -> str:
+    """A latency for the figures table: whole milliseconds, or a dash when unknown."""
+    return f"{float(value):.0f}" if isinstance(value, int | float) else "—"
