@@ -39,7 +39,7 @@ from sync.db import build_tables, create_schema, make_engine
 from sync.demo import generate_orders, insert_orders, shipped_config_path
 from sync.engine import SyncOptions, run_with
 from sync.states import SyncState
-from validation.loadtest import (
+from validation.loadtest_rules import (
     ENV_NAME,
     OUT_ENV,
     PROFILE_ENV,

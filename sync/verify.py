@@ -24,16 +24,14 @@ not_synced          rows and lines still NEW / PENDING / ERROR: reported, never 
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import asdict, dataclass, field, replace
-from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
+from dataclasses import dataclass, replace
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
+from sync.comparable import comparable_cell, comparable_encoded, comparable_plain, shown
 from sync.config import ColumnMapping, Config, EnvironmentConfig
 from sync.db import Tables
 from sync.errors import ConfigError, ConfigProblem, FatalError
@@ -41,143 +39,23 @@ from sync.mapping import BoardColumns, encode_columns
 from sync.monday.client import MondayClient
 from sync.monday.models import BoardInfo, ColumnValueRecord, ItemRecord
 from sync.states import ActionType, SyncState
+from sync.verify_report import (
+    DuplicateOrder,
+    MissingItem,
+    NotSynced,
+    OrphanItem,
+    SubitemMismatch,
+    ValueMismatch,
+    VerifyReport,
+)
 
-__all__ = [
-    "CATEGORIES",
-    "MISMATCH_CATEGORIES",
-    "DuplicateOrder",
-    "MissingItem",
-    "NotSynced",
-    "OrphanItem",
-    "SubitemMismatch",
-    "ValueMismatch",
-    "VerifyReport",
-    "verify",
-]
+__all__ = ["verify"]
 
 ORDER_KEY = "AAG ORDER NUMBER"
 CHUNK = 500  # board items per DB look-up; well under SQL Server's 2,100 parameters
-MISMATCH_CATEGORIES = ("missing", "orphans", "duplicates", "value_mismatches", "subitem_mismatches")
-CATEGORIES = (*MISMATCH_CATEGORIES, "not_synced")
 NOT_SYNCED_STATES = (SyncState.NEW.value, SyncState.PENDING.value, SyncState.ERROR.value)
-LABEL_TYPES = ("dropdown", "status", "color")
 
 T = TypeVar("T")
-
-
-@dataclass(frozen=True)
-class MissingItem:
-    """A SYNCED row whose item is not active on the board; ``reason`` says what monday knows of it."""
-
-    order_number: str
-    record_uuid: str
-    item_id: int | None
-    reason: str
-
-
-@dataclass(frozen=True)
-class OrphanItem:
-    """An active board item that no target row links."""
-
-    item_id: int
-    order_number: str | None
-    name: str
-    reason: str
-
-
-@dataclass(frozen=True)
-class DuplicateOrder:
-    """One order number on several active items; ``linked_item_id`` is the one the database points to."""
-
-    order_number: str
-    item_ids: tuple[int, ...]
-    linked_item_id: int | None
-
-
-@dataclass(frozen=True)
-class ValueMismatch:
-    """A mapped column whose board value differs from the encoded database value (normalised per type)."""
-
-    order_number: str
-    item_id: int
-    column: str
-    db_column: str
-    title: str
-    expected: str | None
-    actual: str | None
-    note: str | None = None
-
-
-@dataclass(frozen=True)
-class SubitemMismatch:
-    """The subitems under one item against its lines; ``problems`` name each size that differs."""
-
-    order_number: str
-    item_id: int
-    expected: int
-    actual: int
-    problems: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class NotSynced:
-    """A row (ITEM) or line (SUBITEM) that has not reached the board yet; not a mismatch."""
-
-    entity: str
-    order_number: str | None
-    key: str
-    state: str
-    action: str | None
-    message: str | None
-
-
-@dataclass
-class VerifyReport:
-    """Everything one verification found; ``ok`` is False on any finding except ``not_synced``."""
-
-    environment: str
-    board_id: int
-    subitem_board_id: int
-    max_listed: int = 1_000
-    board_items: int = 0
-    board_subitems: int = 0
-    synced_rows: int = 0
-    checked_items: int = 0
-    missing: list[MissingItem] = field(default_factory=list)
-    orphans: list[OrphanItem] = field(default_factory=list)
-    duplicates: list[DuplicateOrder] = field(default_factory=list)
-    value_mismatches: list[ValueMismatch] = field(default_factory=list)
-    subitem_mismatches: list[SubitemMismatch] = field(default_factory=list)
-    not_synced: list[NotSynced] = field(default_factory=list)
-    counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(CATEGORIES, 0))
-
-    @property
-    def ok(self) -> bool:
-        """True when the board holds exactly what the database says is synced."""
-        return not any(self.counts[c] for c in MISMATCH_CATEGORIES)
-
-    def add(self, category: str, entry: Any) -> None:
-        """Count ``entry`` and keep it when the category's list is not full yet."""
-        self.counts[category] += 1
-        listed: list[Any] = getattr(self, category)
-        if len(listed) < self.max_listed:
-            listed.append(entry)
-
-    def as_dict(self) -> dict[str, Any]:
-        """JSON-ready: totals, exact counts per category and the listed entries."""
-        return {
-            "environment": self.environment,
-            "board_id": self.board_id,
-            "subitem_board_id": self.subitem_board_id,
-            "ok": self.ok,
-            "board_items": self.board_items,
-            "board_subitems": self.board_subitems,
-            "synced_rows": self.synced_rows,
-            "checked_items": self.checked_items,
-            "counts": dict(self.counts),
-            "max_listed": self.max_listed,
-            **{c: [asdict(e) for e in getattr(self, c)] for c in CATEGORIES},
-        }
 
 
 @dataclass(frozen=True)
@@ -474,19 +352,19 @@ def _column_mismatches(
         present = raw is not None and not (isinstance(raw, str) and not raw.strip())
         if column_type is None:
             if present:
-                yield _diff(column, db_column, title, _show(raw), None, "column is not on the board")
+                yield _diff(column, db_column, title, shown(raw), None, "column is not on the board")
             continue
         labels = board.label_names.get(column, {})
-        actual = _normalise_cell(column_type, cells.get(column), labels)
+        actual = comparable_cell(column_type, cells.get(column), labels)
         note = None
         if column in encoded:
-            expected = _normalise_encoded(column_type, encoded[column], labels)
+            expected = comparable_encoded(column_type, encoded[column], labels)
         elif present:  # the encoder refused it: compare the plain value and say why
-            expected, note = _normalise_plain(column_type, raw), "value cannot be encoded for this column"
+            expected, note = comparable_plain(column_type, raw), "value cannot be encoded for this column"
         else:
             expected = None
         if expected != actual:
-            yield _diff(column, db_column, title, _show(expected), _show(actual), note)
+            yield _diff(column, db_column, title, shown(expected), shown(actual), note)
 
 
 def _diff(
@@ -494,100 +372,6 @@ def _diff(
 ) -> dict[str, Any]:
     return {"column": column, "db_column": db_column, "title": title, "expected": expected,
             "actual": actual, "note": note}
-
-
-def _normalise_encoded(column_type: str, value: object, labels: Mapping[str, str]) -> object:
-    """What the engine sends for a column, in the comparable form of its type."""
-    if column_type == "numbers":
-        return _number(value)
-    if column_type == "date":
-        return _blank(value.get("date") if isinstance(value, Mapping) else str(value)[:10])
-    if column_type == "long_text":
-        return _blank(value.get("text") if isinstance(value, Mapping) else value)
-    if column_type == "dropdown":
-        names = value.get("labels") if isinstance(value, Mapping) else [value]
-        return _label_set(str(n) for n in names or [])
-    if column_type in ("status", "color"):
-        if isinstance(value, Mapping) and "index" in value:
-            return _label_set([labels.get(str(value["index"]), str(value["index"]))])
-        return _label_set([str(value.get("label") if isinstance(value, Mapping) else value)])
-    if column_type == "checkbox":
-        return value is not None
-    return _blank(value)
-
-
-def _normalise_plain(column_type: str, value: object) -> object:
-    """A DB value that could not be encoded, in the same comparable form (so it still differs visibly)."""
-    if column_type in LABEL_TYPES:
-        return _label_set([str(value)])
-    if column_type == "date" and isinstance(value, date | datetime):
-        return value.isoformat()[:10]
-    return _blank(value)
-
-
-def _normalise_cell(column_type: str, cell: ColumnValueRecord | None, labels: Mapping[str, str]) -> object:
-    """What the board holds, in the comparable form of the column type."""
-    text = (cell.text or "").strip() if cell else ""
-    raw = _json(cell.value) if cell else None
-    if column_type == "numbers":
-        return _number(text or (raw if isinstance(raw, str | int | float) else None))
-    if column_type == "date":
-        day = raw.get("date") if isinstance(raw, Mapping) else None
-        return _blank(day or text[:10])
-    if column_type == "dropdown":
-        ids = raw.get("ids") if isinstance(raw, Mapping) else None
-        if isinstance(ids, list) and ids and all(str(i) in labels for i in ids):
-            return _label_set(labels[str(i)] for i in ids)
-        return _label_set(text.split(", ")) if text else None
-    if column_type in ("status", "color"):
-        if not text and isinstance(raw, Mapping) and raw.get("index") is not None:
-            return _label_set([labels.get(str(raw["index"]), str(raw["index"]))])
-        return _label_set([text])
-    if column_type == "checkbox":
-        return bool(isinstance(raw, Mapping) and str(raw.get("checked")).lower() == "true") or text == "v"
-    return _blank(text)
-
-
-def _number(value: object) -> object:
-    """Numbers compare by value (``"1.5000"`` equals ``"1.5"``); unparsable text compares as text."""
-    if value is None or (isinstance(value, str) and not value.strip()):
-        return None
-    try:
-        return Decimal(str(value).strip()).normalize()
-    except InvalidOperation:
-        return str(value).strip()
-
-
-def _label_set(names: Iterable[str]) -> frozenset[str] | None:
-    clean = frozenset(n.strip() for n in names if n and n.strip())
-    return clean or None
-
-
-def _blank(value: object) -> str | None:
-    text = "" if value is None else str(value).strip()
-    return text or None
-
-
-def _json(raw: str | None) -> Any:
-    if not raw:
-        return None
-    try:
-        return json.loads(raw)
-    except ValueError:
-        return None
-
-
-def _show(value: object) -> str | None:
-    """A comparable value as an operator reads it."""
-    if value is None:
-        return None
-    if isinstance(value, frozenset):
-        return ", ".join(sorted(value))
-    if isinstance(value, Decimal):
-        return format(value, "f")
-    if isinstance(value, bool):
-        return "checked" if value else "unchecked"
-    return str(value)
 
 
 # ------------------------------------------------------------------- helpers

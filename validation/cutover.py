@@ -21,12 +21,10 @@ explicitly at each step and only ever makes things fail.
 
 from __future__ import annotations
 
-import json
 import logging
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -47,15 +45,17 @@ from sync.monitoring import (
 )
 from sync.summary import RunSummary
 from sync.verify import verify
+from validation.canary_scope import canary_scope, scoped_findings
+from validation.cutover_result import CutoverResult, Step, dump
 from validation.cutover_rollback import RollbackOutcome, rollback_cutover, runs_between
-from validation.evidence import json_default, write_json
-from validation.gates import Gate, GateContext, GateResult, GateRun, gate_result, run_gates
+from validation.evidence import write_json
+from validation.gates import Gate, GateContext, GateResult, gate_result, run_gates
 from validation.promote import backup_config, current_user, new_cutover_id, promote, record_cutover
 from validation.registry import select_gates
 from validation.report import write_reports
 from validation.snapshot import take_snapshot
 
-__all__ = ["DEFAULT_CANARY", "INJECT_POINTS", "CutoverResult", "Step", "rollback_cutover", "run_cutover"]
+__all__ = ["DEFAULT_CANARY", "INJECT_POINTS", "CutoverResult", "Step", "dump", "rollback_cutover", "run_cutover"]
 
 log = logging.getLogger(__name__)
 
@@ -63,77 +63,6 @@ DEFAULT_CANARY = 10
 #: List every finding, so restricting them to the canary never meets a truncated list.
 VERIFY_MAX_LISTED = 1_000_000
 INJECT_POINTS = ("gate", "canary", "verify", "after-promotion")
-
-
-@dataclass
-class Step:
-    """One step of the sequence as the report shows it."""
-
-    name: str
-    phase: str
-    ok: bool
-    summary: str
-    details: dict[str, Any] = field(default_factory=dict)
-    duration_s: float = 0.0
-
-
-@dataclass
-class CutoverResult:
-    """What one cutover did; ``ok`` only when it promoted and every check after it passed."""
-
-    cutover_id: str
-    config_path: Path
-    from_env: str
-    to_env: str
-    who: str
-    report_dir: Path
-    started_at: datetime
-    finished_at: datetime | None = None
-    status: str = "RUNNING"  # SUCCEEDED | FAILED (nothing changed) | ROLLED_BACK | ROLLBACK_INCOMPLETE
-    reason: str | None = None
-    steps: list[Step] = field(default_factory=list)
-    gate_run: GateRun | None = None
-    canary: dict[str, Any] | None = None
-    canary_run_ids: list[str] = field(default_factory=list)
-    verify: dict[str, Any] | None = None
-    rollback: RollbackOutcome | None = None
-    artifacts: dict[str, str] = field(default_factory=dict)
-    monitoring: dict[str, bool] = field(default_factory=dict)
-
-    @property
-    def ok(self) -> bool:
-        """True only for a full success."""
-        return self.status == "SUCCEEDED"
-
-    def as_dict(self) -> dict[str, Any]:
-        """JSON-ready form (``cutover.json``; the sign-off page is rendered from it)."""
-        gates = None
-        if self.gate_run is not None:
-            gates = {
-                "passed": self.gate_run.passed,
-                "counts": self.gate_run.counts(),
-                "results": [r.to_dict(relative_to=self.report_dir) for r in self.gate_run.results],
-            }
-        return {
-            "cutover_id": self.cutover_id,
-            "config_path": str(self.config_path.resolve()),
-            "from_env": self.from_env,
-            "to_env": self.to_env,
-            "who": self.who,
-            "started_at": self.started_at.isoformat(timespec="seconds"),
-            "finished_at": self.finished_at.isoformat(timespec="seconds") if self.finished_at else None,
-            "status": self.status,
-            "ok": self.ok,
-            "reason": self.reason,
-            "steps": [s.__dict__ for s in self.steps],
-            "gates": gates,
-            "canary": self.canary,
-            "canary_run_ids": self.canary_run_ids,
-            "verify": self.verify,
-            "rollback": self.rollback.as_dict() if self.rollback else None,
-            "artifacts": self.artifacts,
-            "monitoring": self.monitoring,
-        }
 
 
 class StepFailed(Exception):
@@ -456,12 +385,12 @@ class _Cutover:
                         tables=tables,
                         max_listed=VERIFY_MAX_LISTED,
                     )
-                scope = _canary_scope(engine, tables, r.canary_run_ids)
+                scope = canary_scope(engine, tables, r.canary_run_ids)
             finally:
                 engine.dispose()
             if not scope["item_ids"]:
                 raise StepFailed("the ledger names no item the canary wrote; there is nothing to verify")
-            findings = _scoped_findings(report.as_dict(), scope)
+            findings = scoped_findings(report.as_dict(), scope)
             r.verify = {
                 "scope": "canary",
                 "canary_findings": findings,
@@ -554,56 +483,3 @@ class _Cutover:
             )
         except Exception as exc:  # recording must never change the outcome
             log.warning("cutover not recorded in the database", extra={**self._ctx, "error": str(exc)})
-
-
-# ------------------------------------------------------------------------------- canary scope
-def _canary_scope(engine: sa.Engine, tables: Any, run_ids: Sequence[str]) -> dict[str, set[str]]:
-    """Item ids, record uuids and order numbers the canary runs wrote (from the ledger)."""
-    ops, t = tables.operations, tables.target
-    scope: dict[str, set[str]] = {"item_ids": set(), "record_uuids": set(), "orders": set()}
-    if not run_ids:
-        return scope
-    with engine.connect() as conn:
-        rows = conn.execute(
-            sa.select(ops.c.monday_id, ops.c.record_key).where(ops.c.run_id.in_(list(run_ids)), ops.c.entity == "ITEM")
-        ).all()
-        for monday_id, key in rows:
-            if monday_id:
-                scope["item_ids"].add(str(monday_id))
-            if key:
-                scope["record_uuids"].add(str(key))
-        if scope["record_uuids"]:
-            scope["orders"] = {
-                str(o)
-                for o in conn.execute(
-                    sa.select(t.c["AAG ORDER NUMBER"]).where(t.c.record_uuid.in_(sorted(scope["record_uuids"])))
-                ).scalars()
-                if o is not None
-            }
-    return scope
-
-
-def _scoped_findings(report: Mapping[str, Any], scope: Mapping[str, set[str]]) -> dict[str, int]:
-    """Mismatch counts restricted to the canary's items and orders (the board may hold older items)."""
-    ids, uuids, orders = scope["item_ids"], scope["record_uuids"], scope["orders"]
-    keep: dict[str, Callable[[Mapping[str, Any]], bool]] = {
-        "missing": lambda e: str(e["record_uuid"]) in uuids,
-        "orphans": lambda e: str(e["item_id"]) in ids or e["order_number"] in orders,
-        "duplicates": lambda e: e["order_number"] in orders or any(str(i) in ids for i in e["item_ids"]),
-        "value_mismatches": lambda e: str(e["item_id"]) in ids,
-        "subitem_mismatches": lambda e: str(e["item_id"]) in ids,
-    }
-    found: dict[str, int] = {}
-    for category, wanted in keep.items():
-        listed = report.get(category) or []
-        n = sum(1 for entry in listed if wanted(entry))
-        if report["counts"].get(category, 0) > len(listed) and listed:
-            n = max(n, 1)  # the list was capped; never report a truncated category as clean
-        if n:
-            found[category] = n
-    return found
-
-
-def dump(result: CutoverResult) -> str:
-    """The result as pretty JSON (for ``--json``)."""
-    return json.dumps(result.as_dict(), indent=2, ensure_ascii=False, default=json_default)

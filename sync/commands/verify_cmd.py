@@ -12,7 +12,8 @@ from rich.table import Table
 
 from sync.commands.common import EXIT_FAILED, EXIT_OK, AppContext, env_option
 from sync.connect import open_client, open_db
-from sync.verify import CATEGORIES, MISMATCH_CATEGORIES, VerifyReport, verify
+from sync.verify import verify
+from sync.verify_report import CATEGORIES, MISMATCH_CATEGORIES, VerifyReport
 
 __all__ = ["register"]
 

@@ -25,7 +25,8 @@ from sync.engine import SyncOptions, run_sync, run_with
 from sync.monday.client import MondayClient
 from sync.monday.models import ItemRecord, ItemUpdate, NewItem
 from sync.states import SyncState
-from sync.verify import MISMATCH_CATEGORIES, VerifyReport, verify
+from sync.verify import verify
+from sync.verify_report import MISMATCH_CATEGORIES, VerifyReport
 
 ENV = "development"
 ORDERS = 40

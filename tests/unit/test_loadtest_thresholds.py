@@ -6,7 +6,7 @@ from dataclasses import replace
 
 import pytest
 
-from validation.loadtest import (
+from validation.loadtest_rules import (
     LoadProfile,
     Measured,
     Reconciliation,
