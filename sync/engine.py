@@ -6,6 +6,10 @@ while the items board takes batch *n+1*, the subitems board takes the subitems o
 *n*, whose parents already exist. Every request is preceded by ledger rows (``SENT``) and
 followed by the write-back of its answer, so a crash or a timeout never duplicates an
 item: the next run looks ``SENT`` orders up on the board by ``AAG ORDER NUMBER`` first.
+
+This module drives the batches; what to read is ``sync.pending``, groups are
+``sync.groups``, unknown outcomes are ``sync.recovery``, and the write-back is
+``sync.writeback``.
 """
 
 from __future__ import annotations
@@ -14,52 +18,37 @@ import queue
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
-import sqlalchemy as sa
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Engine
 
 from sync.changes import detect_changes
-from sync.config import Config, EnvironmentConfig
+from sync.config import Config
 from sync.connect import open_client, open_db
 from sync.db import Tables
 from sync.errors import FatalError, RetriableError
-from sync.ledger import Ledger, OpStatus, new_run_id, utcnow
+from sync.groups import ensure_groups, known_groups
+from sync.ledger import Ledger, OpStatus, new_run_id
 from sync.mapping import BoardColumns
 from sync.monday.client import MondayClient
 from sync.monday.models import ItemUpdate, NewItem, NewSubitem, Outcome
+from sync.pending import count_pending_headers, count_pending_lines, header_chunks, pending_lines
 from sync.plan import ItemOp, RowReject, SubitemOp, plan_items, plan_subitems
-from sync.states import ActionType, SyncState
-from sync.summary import RunCounters, RunSummary, build_summary
+from sync.recovery import adopt_by_order_number, resolve_unknown_outcomes
+from sync.run_parts import RunParts, SyncOptions
+from sync.states import ActionType
+from sync.summary import RunSummary, build_summary
 from sync.writeback import mark_item_errors, mark_items_synced, mark_line_errors, mark_lines_synced, remove_lines
 
 __all__ = ["RunSummary", "SyncOptions", "run_sync", "run_with"]
 
-CHUNK_ROWS = 1_000
 
-
-@dataclass(frozen=True)
-class SyncOptions:
-    """What one run should do; the CLI maps its flags onto this."""
-
-    dry_run: bool = False
-    limit: int | None = None
-    customer: str | None = None
-    detect: bool = True
-    states: tuple[str, ...] = (SyncState.PENDING.value,)
-    max_retries: int | None = None
-    kind: str = "sync"
-    record_uuids: tuple[str, ...] | None = None
-    on_progress: Callable[[int, int], None] | None = field(default=None, compare=False)
-
-
-def run_sync(config: Config, env_name: str, options: SyncOptions = SyncOptions()) -> RunSummary:
+def run_sync(config: Config, env_name: str, options: SyncOptions | None = None) -> RunSummary:
     """Open the environment's database and monday, run once, return the summary."""
     engine, tables = open_db(config, env_name)
     try:
         with open_client(config, env_name) as client:
-            return run_with(config, env_name, options, client=client, db=engine, tables=tables)
+            return run_with(config, env_name, options or SyncOptions(), client=client, db=engine, tables=tables)
     finally:
         engine.dispose()
 
@@ -68,29 +57,22 @@ def run_with(
     config: Config, env_name: str, options: SyncOptions, *, client: MondayClient, db: Engine, tables: Tables
 ) -> RunSummary:
     """Run once with a given client and database (tests and load tests inject both)."""
-    run = _Run(config, env_name, config.environment(env_name), options, client, db, tables)
-    return run.execute()
+    run_id = new_run_id(env_name, options.kind)
+    parts = RunParts(
+        config, env_name, config.environment(env_name), options, client, db, tables, run_id, Ledger(tables, run_id)
+    )
+    return _Run(parts).execute()
 
 
 class _Run:
     """One run's state; the methods follow the order of the work."""
 
-    def __init__(
-        self,
-        config: Config,
-        env_name: str,
-        env: EnvironmentConfig,
-        options: SyncOptions,
-        client: MondayClient,
-        db: Engine,
-        tables: Tables,
-    ) -> None:
-        self.config, self.env_name, self.env, self.options = config, env_name, env, options
-        self.client, self.db, self.tables = client, db, tables
-        self.run_id = new_run_id(env_name, options.kind)
-        self.ledger = Ledger(tables, self.run_id)
-        self.counters = RunCounters()
-        self.batch_size = config.sync.batch_size
+    def __init__(self, parts: RunParts) -> None:
+        self.parts = parts
+        self.config, self.env, self.options = parts.config, parts.env, parts.options
+        self.client, self.db, self.tables = parts.client, parts.db, parts.tables
+        self.run_id, self.ledger, self.counters = parts.run_id, parts.ledger, parts.counters
+        self.batch_size = parts.config.sync.batch_size
         self.groups: dict[str, str] = {}
         self._batch_no = 0
         self._sub_queue: queue.Queue[tuple[str, ...] | None] = queue.Queue(maxsize=8)
@@ -104,7 +86,7 @@ class _Run:
         if self.options.dry_run:
             return self._dry_run(started)
         with self.db.begin() as conn:
-            self.ledger.start(conn, self.env_name, self.options.kind)
+            self.ledger.start(conn, self.parts.env_name, self.options.kind)
         status = "FAILED"
         try:
             if self.options.detect:
@@ -113,14 +95,14 @@ class _Run:
                         conn, self.config, self.env, self.tables, snapshot_run=self.run_id
                     ).as_dict()
             self._load_boards()
-            self._resolve_unknown_outcomes()
+            resolve_unknown_outcomes(self.parts)
             self._push()
             status = "SUCCEEDED"
         except FatalError as exc:
             self.counters.fatal = str(exc)
             raise
         finally:
-            summary = build_summary(self, changes, time.perf_counter() - started, status)
+            summary = build_summary(self.parts, changes, time.perf_counter() - started, status)
             with self.db.begin() as conn:
                 self.ledger.finish(conn, summary.status, summary.as_dict())
         return summary
@@ -133,166 +115,34 @@ class _Run:
             try:
                 if self.options.detect:
                     changes = detect_changes(conn, self.config, self.env, self.tables).as_dict()
-                for headers in self._header_chunks(conn):
+                for headers in header_chunks(conn, self.parts):
                     ops, rejects, warnings = plan_items(self.config, self.env, headers, self.items_board)
                     self.counters.note_plan(ops, rejects, warnings, self.groups)
-                    self.counters.planned_lines += self._count_pending_lines(conn, [h["record_uuid"] for h in headers])
+                    uuids = [h["record_uuid"] for h in headers]
+                    self.counters.planned_lines += count_pending_lines(conn, self.parts, uuids)
             finally:
                 trans.rollback()
-        return build_summary(self, changes, time.perf_counter() - started, "DRY_RUN")
+        return build_summary(self.parts, changes, time.perf_counter() - started, "DRY_RUN")
 
-    # ------------------------------------------------------------------ reads
     def _load_boards(self) -> None:
-        boards = {b.id: b for b in self.client.get_boards([self.env.monday.board_id, self.env.monday.subitem_board_id])}
-        missing = [b for b in (self.env.monday.board_id, self.env.monday.subitem_board_id) if b not in boards]
+        wanted = (self.env.monday.board_id, self.env.monday.subitem_board_id)
+        boards = {b.id: b for b in self.client.get_boards(list(wanted))}
+        missing = [b for b in wanted if b not in boards]
         if missing:
             raise FatalError(f"board(s) {missing} not found or not accessible with this token")
-        items_board = boards[self.env.monday.board_id]
-        self.items_board = BoardColumns.from_board(items_board)
+        self.items_board = BoardColumns.from_board(boards[self.env.monday.board_id])
         self.subitems_board = BoardColumns.from_board(boards[self.env.monday.subitem_board_id])
-        on_board = {g.title: g.id for g in items_board.groups}
-        groups = self.tables.groups
-        with self.db.connect() as conn:
-            registry = dict(
-                conn.execute(
-                    sa.select(groups.c.group_name, groups.c.group_id).where(
-                        groups.c.board_id == self.env.monday.board_id
-                    )
-                )
-                .tuples()
-                .all()
-            )
-        live_ids = set(on_board.values())
-        self.groups = {n: gid for n, gid in registry.items() if gid in live_ids}
-        for title, gid in on_board.items():
-            self.groups.setdefault(title, gid)
-
-    def _header_chunks(self, conn: Connection) -> Iterator[list[dict[str, Any]]]:
-        t = self.tables.target
-        where: list[sa.ColumnElement[bool]] = [t.c.sync_state.in_(self.options.states)]
-        if self.options.customer:
-            where.append(t.c["CUSTOMER NAME"] == self.options.customer)
-        if self.options.record_uuids is not None:
-            where.append(t.c.record_uuid.in_(list(self.options.record_uuids)))
-        if self.options.max_retries is not None:
-            where.append(t.c.retry_count < self.options.max_retries)
-        remaining = self.options.limit
-        last = ""
-        while remaining is None or remaining > 0:
-            size = CHUNK_ROWS if remaining is None else min(CHUNK_ROWS, remaining)
-            rows = (
-                conn.execute(sa.select(t).where(*where, t.c.record_uuid > last).order_by(t.c.record_uuid).limit(size))
-                .mappings()
-                .all()
-            )
-            if not rows:
-                return
-            last = rows[-1]["record_uuid"]
-            if remaining is not None:
-                remaining -= len(rows)
-            yield [dict(r) for r in rows]
-
-    def _count_pending_lines(self, conn: Connection, record_uuids: Sequence[str]) -> int:
-        lines = self.tables.lines
-        return int(
-            conn.execute(
-                sa.select(sa.func.count())
-                .select_from(lines)
-                .where(lines.c.record_uuid.in_(list(record_uuids)), lines.c.sync_state.in_(self.options.states))
-            ).scalar_one()
-        )
-
-    # ------------------------------------------------------------------ unknown outcomes
-    def _resolve_unknown_outcomes(self) -> None:
-        """Orders whose create is still SENT from an earlier run: adopt the item if monday has it."""
-        ops, t = self.tables.operations, self.tables.target
-        with self.db.connect() as conn:
-            rows = conn.execute(
-                sa.select(ops.c.op_id, ops.c.record_key, t.c["AAG ORDER NUMBER"])
-                .join(t, t.c.record_uuid == ops.c.record_key)
-                .where(
-                    ops.c.status == OpStatus.SENT,
-                    ops.c.operation == "create_item",
-                    ops.c.board_id == self.env.monday.board_id,
-                    t.c.monday_item_id.is_(None),
-                )
-            ).all()
-        if rows:
-            self._adopt_by_order_number({r[1]: str(r[2]) for r in rows}, [r[0] for r in rows])
-        self._resolve_unknown_subitems()
-
-    def _adopt_by_order_number(self, orders: Mapping[str, str], op_ids: Sequence[int]) -> set[str]:
-        """Look orders up by AAG ORDER NUMBER; write back the ids of those monday already has."""
-        key_column = self.env.mapping.items["AAG ORDER NUMBER"].column
-        found = self.client.find_items_by_column(self.env.monday.board_id, key_column, sorted(set(orders.values())))
-        adopted: set[str] = set()
-        with self.db.begin() as conn:
-            t = self.tables.target
-            for record_uuid, order in orders.items():
-                ids = sorted(found.get(order, []))
-                if not ids:
-                    continue
-                conn.execute(
-                    t.update()
-                    .where(t.c.record_uuid == record_uuid)
-                    .values(
-                        monday_item_id=ids[0],
-                        action_type=ActionType.UPDATE.value,
-                        sync_state=SyncState.PENDING.value,
-                    )
-                )
-                adopted.add(record_uuid)
-                self.counters.adopted += 1
-            self.ledger.settle(
-                conn, [(op_id, OpStatus.FAILED, None, "outcome unknown; resolved by look-up") for op_id in op_ids]
-            )
-        return adopted
-
-    def _resolve_unknown_subitems(self) -> None:
-        """Subitem creates still SENT: adopt a subitem with the same name under the parent, if any."""
-        ops, lines, t = self.tables.operations, self.tables.lines, self.tables.target
-        with self.db.connect() as conn:
-            rows = conn.execute(
-                sa.select(ops.c.op_id, lines.c.line_uuid, lines.c.size_code, t.c.monday_item_id)
-                .select_from(
-                    ops.join(lines, lines.c.line_uuid == ops.c.record_key).join(
-                        t, t.c.record_uuid == lines.c.record_uuid
-                    )
-                )
-                .where(
-                    ops.c.status == OpStatus.SENT,
-                    ops.c.operation == "create_subitem",
-                    lines.c.monday_subitem_id.is_(None),
-                    t.c.monday_item_id.is_not(None),
-                )
-            ).all()
-        if not rows:
-            return
-        parents = self.client.get_items(sorted({int(r[3]) for r in rows}))
-        sub_ids = [sid for p in parents for sid in p.subitem_ids]
-        names = {s.id: s.name for s in self.client.get_items(sub_ids)} if sub_ids else {}
-        by_parent = {p.id: {names.get(sid): sid for sid in p.subitem_ids} for p in parents}
-        settled, synced = [], []
-        for op_id, line_uuid, size_code, parent in rows:
-            name = self.config.items.subitem_name_template.replace("{size_code}", str(size_code))
-            sid = by_parent.get(int(parent), {}).get(name)
-            if sid is not None:
-                synced.append((line_uuid, sid, int(parent)))
-                self.counters.adopted += 1
-            settled.append((op_id, OpStatus.FAILED, None, "outcome unknown; resolved by look-up"))
-        with self.db.begin() as conn:
-            mark_lines_synced(conn, self.tables, synced)
-            self.ledger.settle(conn, settled)
+        self.groups = known_groups(self.parts, boards[self.env.monday.board_id])
 
     # ------------------------------------------------------------------ push
     def _push(self) -> None:
         worker = threading.Thread(target=self._subitem_worker, name="subitems-board", daemon=True)
         worker.start()
         try:
-            total = self._count_headers()
+            total = count_pending_headers(self.parts)
             done = 0
             with self.db.connect() as reader:
-                for headers in self._header_chunks(reader):
+                for headers in header_chunks(reader, self.parts):
                     reader.rollback()  # end the read transaction: writers must not wait on it
                     self._push_items(headers)
                     done += len(headers)
@@ -305,16 +155,6 @@ class _Run:
             worker.join()
         self._check_worker()
 
-    def _count_headers(self) -> int:
-        t = self.tables.target
-        with self.db.connect() as conn:
-            count = int(
-                conn.execute(
-                    sa.select(sa.func.count()).select_from(t).where(t.c.sync_state.in_(self.options.states))
-                ).scalar_one()
-            )
-        return min(count, self.options.limit) if self.options.limit is not None else count
-
     def _check_worker(self) -> None:
         if self._sub_error is not None:
             raise self._sub_error
@@ -323,7 +163,7 @@ class _Run:
         ops, rejects, warnings = plan_items(self.config, self.env, headers, self.items_board)
         self.counters.warnings.extend(warnings)
         self._reject(rejects)
-        failed_groups = self._ensure_groups(sorted({op.group_name for op in ops}))
+        failed_groups = ensure_groups(self.parts, self.groups, sorted({op.group_name for op in ops}))
         if failed_groups:
             self._reject(
                 [
@@ -357,60 +197,6 @@ class _Run:
             items = [(r.key, r.message) for r in rejects if r.entity == "ITEM"]
             mark_item_errors(conn, self.tables, items)
             mark_line_errors(conn, self.tables, [(r.key, r.message) for r in rejects if r.entity == "SUBITEM"])
-
-    def _ensure_groups(self, names: Sequence[str]) -> dict[str, str]:
-        """Create the groups this chunk needs in one aliased request; reuse any the board already has."""
-        board = self.env.monday.board_id
-        missing = [name for name in names if name not in self.groups]
-        if not missing:
-            return {}
-        with self.db.begin() as conn:
-            op_ids = self.ledger.intend(
-                conn,
-                [
-                    {
-                        "board_id": board,
-                        "operation": "create_group",
-                        "entity": "GROUP",
-                        "record_key": name[:64],
-                        "after": {"group_name": name},
-                    }
-                    for name in missing
-                ],
-            )
-        try:
-            answers = self.client.create_groups(board, missing, idempotency_key=f"{self.run_id}-groups-{op_ids[0]}")
-        except RetriableError:
-            live = {g.title: g.id for b in self.client.get_boards([board]) for g in b.groups}
-            if any(name not in live for name in missing):
-                raise
-            answers = {name: live[name] for name in missing}
-        settled: list[tuple[int, str, str | None, str | None]] = []
-        registry: list[dict[str, Any]] = []
-        failed: dict[str, str] = {}
-        for name, op_id in zip(missing, op_ids, strict=True):
-            answer = answers[name]
-            if isinstance(answer, str):
-                self.groups[name] = answer
-                self.counters.groups_created += 1
-                settled.append((op_id, OpStatus.APPLIED, answer, None))
-                registry.append(
-                    {
-                        "board_id": board,
-                        "group_name": name,
-                        "group_id": answer,
-                        "created_run_id": self.run_id,
-                        "created_at": utcnow(),
-                    }
-                )
-            else:
-                settled.append((op_id, OpStatus.FAILED, None, str(answer)))
-                failed[name] = f"monday refused to create group {name!r}: {answer}"
-        with self.db.begin() as conn:
-            if registry:
-                conn.execute(self.tables.groups.insert(), registry)
-            self.ledger.settle(conn, settled)
-        return failed
 
     def _next_key(self, what: str) -> str:
         with self._lock:
@@ -454,7 +240,7 @@ class _Run:
             )
             unknown = {op.record_uuid: op.order_number for op in batch if op.record_uuid not in outcomes}
             if unknown:
-                self._adopt_by_order_number(unknown, [])
+                adopt_by_order_number(self.parts, unknown, [])
         self._settle_items(batch, op_ids, outcomes, update=update)
         if create_labels:
             self._learn_labels(self.items_board, [op.values for op in batch])
@@ -536,37 +322,9 @@ class _Run:
             while self._sub_queue.get() is not None:
                 pass
 
-    def _pending_lines(self, record_uuids: Sequence[str] | None) -> list[dict[str, Any]]:
-        lines, t = self.tables.lines, self.tables.target
-        states = set(self.options.states) | {SyncState.PENDING.value}
-        where = [
-            lines.c.sync_state.in_(sorted(states)),
-            t.c.monday_item_id.is_not(None),
-            t.c.sync_state == SyncState.SYNCED.value,
-        ]
-        if record_uuids is not None:
-            where.append(lines.c.record_uuid.in_(list(record_uuids)))
-        elif self.options.record_uuids is not None:
-            where.append(lines.c.record_uuid.in_(list(self.options.record_uuids)))
-        if self.options.customer:
-            where.append(t.c["CUSTOMER NAME"] == self.options.customer)
-        with self.db.connect() as conn:
-            rows = (
-                conn.execute(
-                    sa.select(
-                        lines, t.c["AAG ORDER NUMBER"].label("order_number"), t.c.monday_item_id.label("parent_item_id")
-                    )
-                    .join(t, t.c.record_uuid == lines.c.record_uuid)
-                    .where(*where)
-                    .order_by(lines.c.record_uuid, lines.c.size_code)
-                )
-                .mappings()
-                .all()
-            )
-        return [dict(r) for r in rows]
-
     def _push_subitems(self, record_uuids: Sequence[str] | None) -> None:
-        ops, rejects = plan_subitems(self.config, self.env, self._pending_lines(record_uuids), self.subitems_board)
+        lines = pending_lines(self.parts, record_uuids)
+        ops, rejects = plan_subitems(self.config, self.env, lines, self.subitems_board)
         self._reject(rejects)
         for action in (ActionType.INSERT.value, ActionType.UPDATE.value, ActionType.DELETE.value):
             for flag in (False, True):

@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from sync.plan import ItemOp, RowReject
 
 if TYPE_CHECKING:
-    from sync.engine import _Run
+    from sync.run_parts import RunParts
 
 __all__ = ["RunCounters", "RunSummary", "build_summary"]
 
@@ -134,7 +134,7 @@ def _percentiles(latencies: Sequence[float]) -> dict[str, float]:
     }
 
 
-def _states(run: _Run) -> dict[str, dict[str, int]]:
+def _states(run: RunParts) -> dict[str, dict[str, int]]:
     out: dict[str, dict[str, int]] = {}
     with run.db.connect() as conn:
         for label, table in (("orders", run.tables.target), ("lines", run.tables.lines)):
@@ -143,7 +143,7 @@ def _states(run: _Run) -> dict[str, dict[str, int]]:
     return out
 
 
-def build_summary(run: _Run, changes: Mapping[str, Any], duration_s: float, status: str) -> RunSummary:
+def build_summary(run: RunParts, changes: Mapping[str, Any], duration_s: float, status: str) -> RunSummary:
     """Fold the counters, the client's stats and the database's state counts into a summary."""
     c = run.counters
     stats = run.client.stats
