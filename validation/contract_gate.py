@@ -36,19 +36,18 @@ from sync.config import ColumnMapping, Config
 from sync.db import build_tables
 from sync.monday import operations as ops
 from sync.monday.models import BoardInfo
-from validation.board_contract import BoardSpec, boards_from_cassette, cassette_path
+from validation.board_contract import cassette_path
 from validation.cassettes import NEW_CASSETTE_NAME, CassetteMiss, replay_boards
+from validation.contract_changes import ColumnChange, compare_recordings
 from validation.evidence import md_table, write_json, write_text
 from validation.gates import GateContext, GateResult, gate_result
 
 __all__ = [
     "BoardContractGate",
-    "ColumnChange",
     "ContractFinding",
     "check_documents",
     "check_mapping",
     "client_documents",
-    "compare_recordings",
 ]
 
 #: Which DB value kinds each monday column type can hold without loss or guessing.
@@ -91,24 +90,6 @@ class ContractFinding:
             )
         )
         return f"{subject}: {self.why}"
-
-
-@dataclass(frozen=True)
-class ColumnChange:
-    """One difference between two recordings of a board: ``kind`` is added/removed/renamed/retyped/labels."""
-
-    board_id: int
-    column_id: str
-    kind: str
-    before: str | None
-    after: str | None
-
-    def describe(self) -> str:
-        """``board 9609317401 column dropdown_mkr5tgaa retyped: dropdown -> text``."""
-        change = {"added": f"added ({self.after})", "removed": f"removed (was {self.before})"}.get(
-            self.kind, f"{self.kind}: {self.before} -> {self.after}"
-        )
-        return f"board {self.board_id} column {self.column_id} {change}"
 
 
 class BoardContractGate:
@@ -440,48 +421,6 @@ def check_documents(env_name: str, schema_text: str | None = None) -> list[Contr
 
 
 # ---------------------------------------------------------------- contract changes
-def compare_recordings(old: Path, new: Path) -> list[ColumnChange]:
-    """Column by column, what changed from the ``old`` cassette to the ``new`` one (boards in either)."""
-    before = {b.id: b for b in boards_from_cassette(old)}
-    after = {b.id: b for b in boards_from_cassette(new)}
-    changes: list[ColumnChange] = []
-    for board_id in sorted(before.keys() | after.keys()):
-        changes += _board_changes(board_id, before.get(board_id), after.get(board_id))
-    return changes
-
-
-def _board_changes(board_id: int, old: BoardSpec | None, new: BoardSpec | None) -> list[ColumnChange]:
-    old_cols = dict(old.columns) if old else {}
-    new_cols = dict(new.columns) if new else {}
-    changes = []
-    for cid in sorted(old_cols.keys() | new_cols.keys()):
-        a, b = old_cols.get(cid), new_cols.get(cid)
-        if b is None and a is not None:
-            changes.append(ColumnChange(board_id, cid, "removed", f"{a.title!r} {a.type}", None))
-        elif a is None and b is not None:
-            changes.append(ColumnChange(board_id, cid, "added", None, f"{b.title!r} {b.type}"))
-        elif a is not None and b is not None:
-            if a.title != b.title:
-                changes.append(ColumnChange(board_id, cid, "renamed", a.title, b.title))
-            if a.type != b.type:
-                changes.append(ColumnChange(board_id, cid, "retyped", a.type, b.type))
-            if set(a.labels) != set(b.labels):
-                gone, new_labels = (
-                    sorted(set(a.labels) - set(b.labels)),
-                    sorted(set(b.labels) - set(a.labels)),
-                )
-                changes.append(
-                    ColumnChange(
-                        board_id,
-                        cid,
-                        "labels",
-                        f"-{gone}" if gone else "-[]",
-                        f"+{new_labels}" if new_labels else "+[]",
-                    )
-                )
-    return changes
-
-
 def _change_findings(
     config: Config, env_name: str, changes: Sequence[ColumnChange], newer: Path
 ) -> list[ContractFinding]:
