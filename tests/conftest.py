@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,6 +14,13 @@ import sqlalchemy as sa
 
 MARKERS = {"unit": "unit", "integration": "integration", "contract": "contract", "ordering": "ordering", "load": "load"}
 TEST_DB_ENV = "ORDERSYNC_TEST_DATABASE_URL"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """``-m postgres`` without a server would quietly re-run the SQLite tests: refuse instead."""
+    wants_postgres = re.search(r"(?<!not )\bpostgres\b", config.option.markexpr or "")
+    if wants_postgres and not os.environ.get(TEST_DB_ENV):
+        raise pytest.UsageError(f"-m postgres needs ${TEST_DB_ENV} (a PostgreSQL server URL); it is not set")
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
