@@ -8,7 +8,7 @@ Every HTTP request the engine makes is reported to Locust (``mutation`` / ``quer
 run as ``sync run``. When Locust quits, the emulator's oplog is reconciled with each user's
 database and the profile's thresholds set the exit code.
 
-Normally started by ``validation.loadtest.run_load_test``, which sets the environment:
+Normally started by ``validation.load.runner.run_load_test``, which sets the environment:
 ``ORDERSYNC_LOAD_PROFILE`` (profile JSON), ``ORDERSYNC_LOAD_URL`` (emulator base URL),
 ``ORDERSYNC_LOAD_OUT`` (folder for ``locust_result.json``). By hand, see loadtests/README.md.
 """
@@ -39,7 +39,7 @@ from sync.db import build_tables, create_schema, make_engine
 from sync.demo import generate_orders, insert_orders, shipped_config_path
 from sync.engine import SyncOptions, run_with
 from sync.states import SyncState
-from validation.loadtest_rules import (
+from validation.load.rules import (
     ENV_NAME,
     OUT_ENV,
     PROFILE_ENV,

@@ -24,7 +24,7 @@ from sync.db import build_tables, create_schema, make_engine
 from sync.demo import generate_orders, insert_orders, shipped_config_path
 from sync.emulator import EmulatorTransport, build_emulator
 from sync.engine import SyncOptions, run_with
-from validation.loadtest_rules import ENV_NAME, LoadProfile, user_config
+from validation.load.rules import ENV_NAME, LoadProfile, user_config
 
 
 class PeakRss(threading.Thread):

@@ -38,7 +38,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 def pytest_recording_configure(config: pytest.Config, vcr: Any) -> None:
     """pytest-recording hook: match monday requests on the GraphQL body (query + variables)."""
     del config
-    from validation.cassettes import configure_vcr
+    from validation.gates.cassettes import configure_vcr
 
     configure_vcr(vcr)
 

@@ -41,7 +41,7 @@ def cassettes_group() -> None:
 @click.pass_obj
 def record(app: AppContext, env: str, use_emulator: bool, out_dir: Path | None, replace: bool) -> int:
     """Record ENV's get_boards answer into <out>/<ENV>/boards.yaml (or boards.new.yaml)."""
-    from validation.cassettes import record_boards
+    from validation.gates.cassettes import record_boards
 
     config = app.config
     config.environment(env)  # unknown environment -> ConfigError naming the known ones (exit 2)

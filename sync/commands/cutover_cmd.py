@@ -61,7 +61,7 @@ def cutover(
     as_json: bool,
 ) -> int:
     """Gates, backup, promote, probe, canary, verify; roll back automatically on any failure."""
-    from validation.cutover import dump, run_cutover
+    from validation.cutover.runner import dump, run_cutover
 
     configure_logging(json_logs=app.log_json)
     if canary is not None and canary_customer is not None:
@@ -129,7 +129,7 @@ def rollback(
         raise click.UsageError("--archive only applies to --run")
     console = Console()
     if cutover_id is not None:
-        from validation.cutover_rollback import rollback_cutover
+        from validation.cutover.rollback import rollback_cutover
 
         outcome = rollback_cutover(app.path, cutover_id, who=who)
         app.reload()

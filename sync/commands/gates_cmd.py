@@ -35,9 +35,9 @@ __all__ = ["register"]
 @click.pass_obj
 def gates(app: AppContext, env: str, only: tuple[str, ...], report_dir: Path, window_hours: float | None) -> int:
     """Run the cutover gates for ENV (an environment name from the config)."""
-    from validation.gates import GateContext, run_gates
-    from validation.registry import select_gates
-    from validation.report import new_run_dir, print_summary, write_reports
+    from validation.gates.registry import select_gates
+    from validation.gates.report import new_run_dir, print_summary, write_reports
+    from validation.gates.runner import GateContext, run_gates
 
     config = app.config
     config.environment(env)  # unknown environment -> ConfigError naming the known ones (exit 2)

@@ -29,7 +29,7 @@ __all__ = ["register"]
 @click.option("--duration", type=click.IntRange(min=1), default=None, help="Override the profile's run time (s).")
 def loadtest(profile: str, out: Path | None, duration: int | None) -> int:
     """Run one load profile (capacity, realistic, ci): Locust, baseline, verdicts, sign-off page."""
-    from validation.loadtest import describe, run_load_test
+    from validation.load.runner import describe, run_load_test
 
     folder = out or Path("reports/load") / f"{profile}-{datetime.now(UTC):%Y%m%dT%H%M%SZ}"
     result = run_load_test(profile, folder, duration_s=duration)

@@ -61,7 +61,7 @@ def metrics(app: AppContext, run_id: str, env: str | None, out: Path) -> int:
 @click.argument("cutover_dir", type=click.Path(path_type=Path, file_okay=False, exists=True))
 def signoff(cutover_dir: Path) -> int:
     """Re-render signoff.html and signoff.md from CUTOVER_DIR/cutover.json (e.g. after adding a load report)."""
-    from validation.signoff import write_signoff
+    from validation.cutover.signoff import write_signoff
 
     source = cutover_dir / "cutover.json"
     if not source.is_file():

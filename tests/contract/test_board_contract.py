@@ -13,10 +13,10 @@ import yaml
 from sync.config import ColumnMapping, Config, load_config
 from sync.connect import build_client
 from sync.monday.models import BoardInfo
-from validation.cassettes import vcr_config as cassette_vcr_config
-from validation.contract_changes import ColumnChange, compare_recordings
-from validation.contract_gate import BoardContractGate, ContractFinding, check_documents, check_mapping
-from validation.gates import GateContext, GateStatus
+from validation.gates.cassettes import vcr_config as cassette_vcr_config
+from validation.gates.contract import BoardContractGate, ContractFinding, check_documents, check_mapping
+from validation.gates.contract_changes import ColumnChange, compare_recordings
+from validation.gates.runner import GateContext, GateStatus
 
 REPO = Path(__file__).resolve().parents[2]
 CASSETTES = REPO / "cassettes"

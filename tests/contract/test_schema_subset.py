@@ -13,7 +13,7 @@ import pytest
 
 import sync.monday
 from sync.monday import operations as ops
-from validation.contract_gate import client_documents
+from validation.gates.contract import client_documents
 
 SUBSET = Path(sync.monday.__file__).with_name("schema.graphql")
 REFERENCE = Path(__file__).resolve().parents[3] / "shared/monday/schema.graphql"

@@ -14,8 +14,8 @@ import yaml
 from sync.cli import main
 from sync.config import load_config
 from sync.errors import ConfigError
-from validation.cassettes import record_boards, replay_boards
-from validation.contract_changes import compare_recordings
+from validation.gates.cassettes import record_boards, replay_boards
+from validation.gates.contract_changes import compare_recordings
 
 REPO = Path(__file__).resolve().parents[2]
 CONFIG = load_config(REPO / "ordersync.toml")

@@ -24,9 +24,9 @@ from sync.cli import main
 from sync.config import load_config
 from sync.connect import open_db
 from sync.engine import SyncOptions, run_sync
-from validation.cutover import run_cutover
-from validation.cutover_rollback import rollback_cutover
-from validation.promote import backup_path, read_promotion_log
+from validation.cutover.promote import backup_path, read_promotion_log
+from validation.cutover.rollback import rollback_cutover
+from validation.cutover.runner import run_cutover
 
 
 def _cli_cutover(config: Path, reports: Path, *extra: str) -> int:

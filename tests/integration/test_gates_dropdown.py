@@ -7,8 +7,8 @@ from pathlib import Path
 
 from sync.config import ColumnMapping, Config, load_config
 from sync.monday.models import BoardInfo, ColumnInfo
-from validation.dropdown_gate import DropdownGate, label_changes
-from validation.gates import GateContext, GateStatus
+from validation.gates.dropdown import DropdownGate, label_changes
+from validation.gates.runner import GateContext, GateStatus
 
 REPO = Path(__file__).resolve().parents[2]
 CONFIG = load_config(REPO / "ordersync.toml")

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from sync.config import load_config
-from validation.environment_gate import EnvironmentGate
-from validation.gates import GateContext, GateResult, GateStatus, run_gates
+from validation.gates.environment import EnvironmentGate
+from validation.gates.runner import GateContext, GateResult, GateStatus, run_gates
 
 try:  # tests/ as a package (rootdir on sys.path) or as plain folders (this folder on sys.path)
     from tests.integration.gates_demo_support import build_demo

@@ -11,9 +11,9 @@ import sqlalchemy as sa
 
 from sync.config import load_config
 from sync.db import make_engine
-from validation.expectations_derive import BATCH_MARKER, unexpected_rows_sql
-from validation.expectations_gate import ExpectationsGate
-from validation.gates import GateContext, GateResult, GateStatus, run_gates
+from validation.gates.expectations import ExpectationsGate
+from validation.gates.expectations_derive import BATCH_MARKER, unexpected_rows_sql
+from validation.gates.runner import GateContext, GateResult, GateStatus, run_gates
 
 try:  # tests/ as a package (rootdir on sys.path) or as plain folders (this folder on sys.path)
     from tests.integration.gates_demo_support import build_demo

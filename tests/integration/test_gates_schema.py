@@ -10,8 +10,8 @@ import sqlalchemy as sa
 
 from sync.config import load_config
 from sync.db import make_engine
-from validation.gates import GateContext, GateStatus, run_gates
-from validation.schema_gate import SchemaGate
+from validation.gates.runner import GateContext, GateStatus, run_gates
+from validation.gates.schema import SchemaGate
 
 try:  # tests/ as a package (rootdir on sys.path) or as plain folders (this folder on sys.path)
     from tests.integration.gates_demo_support import build_demo

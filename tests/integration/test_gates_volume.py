@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from sync.config import load_config
-from validation.gates import GateContext, GateStatus, run_gates
-from validation.volume_gate import VolumeGate
+from validation.gates.runner import GateContext, GateStatus, run_gates
+from validation.gates.volume import VolumeGate
 
 try:  # tests/ as a package (rootdir on sys.path) or as plain folders (this folder on sys.path)
     from tests.integration.gates_demo_support import build_demo

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from validation.loadtest import exit_code, run_load_test
+from validation.load.runner import exit_code, run_load_test
 
 
 def test_ci_profile_runs_locust_for_real_and_judges_real_numbers(tmp_path: Path) -> None:

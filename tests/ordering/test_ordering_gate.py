@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from sync.config import load_config
-from validation.gates import GateContext, GateStatus
-from validation.ordering_gate import OrderingGate
+from validation.gates.ordering import OrderingGate
+from validation.gates.runner import GateContext, GateStatus
 
 REPO = Path(__file__).resolve().parents[2]
 CONFIG = load_config(REPO / "ordersync.toml")

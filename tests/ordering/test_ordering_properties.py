@@ -15,13 +15,13 @@ from sync.demo import CUSTOMERS, SEASONS, generate_orders
 from sync.emulator import FaultProfile, OpRecord
 from sync.monday.client import MondayClient
 from sync.monday.models import ItemRecord
-from validation.ordering_gate import (
+from validation.gates.ordering import (
     BoardSnapshot,
     check_ordering,
     expected_unsyncable,
     snapshot,
 )
-from validation.sandbox import open_sandbox
+from validation.gates.sandbox import open_sandbox
 
 REPO = Path(__file__).resolve().parents[2]
 CONFIG = load_config(REPO / "ordersync.toml")

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from sync.errors import ConfigError
-from validation.gates import Gate
-from validation.registry import GATE_FACTORIES, gate_names, select_gates
+from validation.gates.registry import GATE_FACTORIES, gate_names, select_gates
+from validation.gates.runner import Gate
 
 MINE = ["schema-readiness", "environment-switching", "data-expectations", "volume-feasibility"]
 

@@ -9,8 +9,8 @@ from pathlib import Path
 
 from rich.console import Console
 
-from validation.gates import GateResult, GateRun, GateStatus
-from validation.report import new_run_dir, print_summary, write_reports
+from validation.gates.report import new_run_dir, print_summary, write_reports
+from validation.gates.runner import GateResult, GateRun, GateStatus
 
 
 def _run(tmp_path: Path) -> GateRun:

@@ -9,7 +9,7 @@ import pytest
 
 from sync.config import Config, load_config
 from sync.demo import shipped_config_path
-from validation.gates import GateContext, GateResult, GateStatus, gate_result, run_gates
+from validation.gates.runner import GateContext, GateResult, GateStatus, gate_result, run_gates
 
 
 @pytest.fixture

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from validation.volume_gate import PendingWork, VolumeLimits, project
+from validation.gates.volume import PendingWork, VolumeLimits, project
 
 
 def test_complexity_binds_for_a_typical_order_book() -> None:

@@ -6,7 +6,7 @@ from dataclasses import replace
 
 import pytest
 
-from validation.loadtest_rules import (
+from validation.load.rules import (
     LoadProfile,
     Measured,
     Reconciliation,

@@ -10,7 +10,7 @@ import pytest
 from sync.config import load_config
 from sync.demo import shipped_config_path
 from sync.errors import ConfigError
-from validation.promote import (
+from validation.cutover.promote import (
     backup_path,
     last_promotion,
     promote,

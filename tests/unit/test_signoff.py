@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from validation.checklists import CHECKLISTS, Check, evaluate
-from validation.signoff import write_signoff
+from validation.cutover.checklists import CHECKLISTS, Check, evaluate
+from validation.cutover.signoff import write_signoff
 
 
 def _gate(name: str, status: str = "passed", **metrics: Any) -> dict[str, Any]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from validation.board_contract import BoardSpec, boards_from_cassette
+from validation.gates.board_contract import BoardSpec, boards_from_cassette
 
 __all__ = ["ColumnChange", "compare_recordings"]
 

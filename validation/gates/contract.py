@@ -36,11 +36,11 @@ from sync.config import ColumnMapping, Config
 from sync.db import build_tables
 from sync.monday import operations as ops
 from sync.monday.models import BoardInfo
-from validation.board_contract import cassette_path
-from validation.cassettes import NEW_CASSETTE_NAME, CassetteMiss, replay_boards
-from validation.contract_changes import ColumnChange, compare_recordings
-from validation.evidence import md_table, write_json, write_text
-from validation.gates import GateContext, GateResult, gate_result
+from validation.gates.board_contract import cassette_path
+from validation.gates.cassettes import NEW_CASSETTE_NAME, CassetteMiss, replay_boards
+from validation.gates.contract_changes import ColumnChange, compare_recordings
+from validation.gates.evidence import md_table, write_json, write_text
+from validation.gates.runner import GateContext, GateResult, gate_result
 
 __all__ = [
     "BoardContractGate",

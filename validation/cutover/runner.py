@@ -45,15 +45,15 @@ from sync.monitoring import (
 )
 from sync.summary import RunSummary
 from sync.verify import verify
-from validation.canary_scope import canary_scope, scoped_findings
-from validation.cutover_result import CutoverResult, Step, dump
-from validation.cutover_rollback import RollbackOutcome, rollback_cutover, runs_between
-from validation.evidence import write_json
-from validation.gates import Gate, GateContext, GateResult, gate_result, run_gates
-from validation.promote import backup_config, current_user, new_cutover_id, promote, record_cutover
-from validation.registry import select_gates
-from validation.report import write_reports
-from validation.snapshot import take_snapshot
+from validation.cutover.canary_scope import canary_scope, scoped_findings
+from validation.cutover.promote import backup_config, current_user, new_cutover_id, promote, record_cutover
+from validation.cutover.result import CutoverResult, Step, dump
+from validation.cutover.rollback import RollbackOutcome, rollback_cutover, runs_between
+from validation.cutover.snapshot import take_snapshot
+from validation.gates.evidence import write_json
+from validation.gates.registry import select_gates
+from validation.gates.report import write_reports
+from validation.gates.runner import Gate, GateContext, GateResult, gate_result, run_gates
 
 __all__ = ["DEFAULT_CANARY", "INJECT_POINTS", "CutoverResult", "Step", "dump", "rollback_cutover", "run_cutover"]
 
@@ -458,7 +458,7 @@ class _Cutover:
             "alert_webhook": webhook_url(self.config) is not None,
             "json_logs": any(isinstance(h.formatter, JsonFormatter) for h in logging.getLogger().handlers),
         }
-        from validation.signoff import write_signoff  # the page renders this result; imported late on purpose
+        from validation.cutover.signoff import write_signoff  # the page renders this result; imported late on purpose
 
         write_json(r.report_dir / "cutover.json", r.as_dict())
         r.artifacts["cutover.json"] = "cutover.json"

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from validation.evidence import json_default
+from validation.gates.evidence import json_default
 
 __all__ = ["Outcome", "outcomes_from_results", "write_failures_csv", "write_results_html"]
 

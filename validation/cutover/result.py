@@ -8,9 +8,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from validation.cutover_rollback import RollbackOutcome
-from validation.evidence import json_default
-from validation.gates import GateRun
+from validation.cutover.rollback import RollbackOutcome
+from validation.gates.evidence import json_default
+from validation.gates.runner import GateRun
 
 __all__ = ["CutoverResult", "Step", "dump"]
 

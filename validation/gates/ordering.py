@@ -2,7 +2,7 @@
 
 The origin marked "groups created before items" complete without ever testing it. This gate
 syncs generated orders (``ctx.options["orders"]``, default 200, ``seed`` default 42) with the
-environment's mapping in a sandbox (:mod:`validation.sandbox`) whose emulator injects 429s,
+environment's mapping in a sandbox (:mod:`validation.gates.sandbox`) whose emulator injects 429s,
 500s, timeouts and timeouts *after* the write was applied, re-runs the engine (sync, then
 retry) until nothing is pending, and proves from the emulator's operation log and the final
 boards:
@@ -30,9 +30,9 @@ from sync.emulator import FaultProfile, OpRecord
 from sync.mapping import group_name
 from sync.monday.models import ItemRecord
 from sync.states import SyncState
-from validation.evidence import md_table, write_json, write_text
-from validation.gates import GateContext, GateResult, gate_result
-from validation.sandbox import RoundResult, Sandbox, open_sandbox
+from validation.gates.evidence import md_table, write_json, write_text
+from validation.gates.runner import GateContext, GateResult, gate_result
+from validation.gates.sandbox import RoundResult, Sandbox, open_sandbox
 
 __all__ = [
     "DEFAULT_FAULTS",

@@ -2,7 +2,7 @@
 
 One self-contained page (inline CSS and SVG, relative links into the cutover's report
 folder) plus the same content as Markdown. Which item is ticked, crossed or open is
-decided in ``validation.checklists``; this module only renders.
+decided in ``validation.cutover.checklists``; this module only renders.
 
     paths = write_signoff(result.as_dict(), report_dir)   # signoff.html, signoff.md
 """
@@ -14,8 +14,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from validation.checklists import CHECKLISTS, Check, Mark, evaluate
-from validation.evidence import md_table
+from validation.cutover.checklists import CHECKLISTS, Check, Mark, evaluate
+from validation.gates.evidence import md_table
 
 __all__ = ["write_signoff"]
 
@@ -43,7 +43,7 @@ def _load_figures(data: Mapping[str, Any], folder: Path) -> dict[str, Any] | Non
     gate = next((g for g in results if "load" in g["name"]), None)
     if gate is None:
         return None
-    from validation.loadtest_report import history_series  # the load test's own reader of its CSV
+    from validation.load.report import history_series  # the load test's own reader of its CSV
 
     candidates = [
         folder / gate["name"] / "locust_stats_history.csv",
@@ -192,7 +192,7 @@ def _html(data: Mapping[str, Any], marks: Marked, load: Mapping[str, Any] | None
         metrics = "".join(
             f"<tr><th>{e(str(k))}</th><td>{e(str(v))}</td></tr>" for k, v in load["metrics"].items()
         )
-        from validation.loadtest_report import svg_chart
+        from validation.load.report import svg_chart
 
         chart = (
             svg_chart(

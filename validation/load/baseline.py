@@ -37,7 +37,7 @@ from sync.db import Tables, build_tables, create_schema, make_engine
 from sync.demo import generate_orders, insert_orders, shipped_config_path
 from sync.mapping import BoardColumns
 from sync.plan import plan_items, plan_subitems
-from validation.loadtest_rules import ENV_NAME, LoadProfile, user_config
+from validation.load.rules import ENV_NAME, LoadProfile, user_config
 
 __all__ = ["BaselineTally", "naive_client", "run_baseline"]
 

@@ -26,8 +26,8 @@ from sqlalchemy.engine import Engine
 
 from sync.config import ColumnMapping, Config
 from sync.db import LEDGER_TABLE_NAMES, discover_sizes, make_engine
-from validation.evidence import md_table, safe_url, write_json, write_text
-from validation.gates import GateContext, GateResult, gate_result
+from validation.gates.evidence import md_table, safe_url, write_json, write_text
+from validation.gates.runner import GateContext, GateResult, gate_result
 
 __all__ = ["LINES_SYNC_COLUMNS", "ORDER_SYNC_COLUMNS", "SchemaCheck", "SchemaGate", "check_schema"]
 

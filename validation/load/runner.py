@@ -9,11 +9,11 @@
    locustfile reconciles the emulator's oplog with each user's database when it quits;
 3. samples the peak RSS of the Locust process tree with psutil;
 4. syncs the same kind of data the naive way (one request per record, the ``monday`` PyPI
-   client) against the same server: :mod:`validation.loadtest_baseline`;
+   client) against the same server: :mod:`validation.load.baseline`;
 5. judges every threshold of the profile and writes ``loadtest.json`` and the sign-off page
    ``loadtest.html`` next to Locust's own HTML and CSVs.
 
-The verdict logic lives in :mod:`validation.loadtest_rules`, shared with the locustfile.
+The verdict logic lives in :mod:`validation.load.rules`, shared with the locustfile.
 """
 
 from __future__ import annotations
@@ -30,8 +30,8 @@ from typing import Any
 
 import psutil
 
-from validation.gates import GateContext, GateResult, gate_result
-from validation.loadtest_rules import (
+from validation.gates.runner import GateContext, GateResult, gate_result
+from validation.load.rules import (
     LOCUSTFILE,
     OUT_ENV,
     PROFILE_ENV,
@@ -161,8 +161,8 @@ def run_load_test(
 ) -> LoadTestResult:
     """Run one profile end to end (emulator, Locust, baseline, verdicts) and write the report files."""
     from sync.emulator import FaultProfile, build_emulator, serve
-    from validation.loadtest_baseline import run_baseline
-    from validation.loadtest_report import write_report
+    from validation.load.baseline import run_baseline
+    from validation.load.report import write_report
 
     profile = load_profile(profile_name, profiles_path)
     if duration_s is not None:
@@ -303,7 +303,7 @@ def describe(result: LoadTestResult) -> list[str]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m validation.loadtest PROFILE REPORT_DIR [--duration S]``: run, print, exit 0/1."""
+    """``python -m validation.load.runner PROFILE REPORT_DIR [--duration S]``: run, print, exit 0/1."""
     import argparse
 
     parser = argparse.ArgumentParser(description="Run one load profile and write its sign-off report.")

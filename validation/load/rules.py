@@ -1,7 +1,7 @@
 """Load-test rules: profiles, thresholds, verdicts and the lost/duplicate reconciliation.
 
 Pure and dependency-light on purpose: the locustfile (inside the measured process), the
-baseline, the scale benchmark and the orchestrating runner in :mod:`validation.loadtest`
+baseline, the scale benchmark and the orchestrating runner in :mod:`validation.load.runner`
 all judge with these same functions, so Locust's exit code and the report can never
 disagree on a rule.
 """
@@ -39,7 +39,7 @@ __all__ = [
 ]
 
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 PROFILES_PATH = ROOT / "loadtests" / "profiles.toml"
 LOCUSTFILE = ROOT / "loadtests" / "locustfile.py"
 #: What one created item or subitem costs in the emulator (monday's documented 10,000 for create_item).

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from validation.loadtest import LoadTestResult
+    from validation.load.runner import LoadTestResult
 
 __all__ = ["history_series", "svg_chart", "write_report"]
 

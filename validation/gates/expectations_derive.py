@@ -38,7 +38,7 @@ from sqlalchemy.engine import Dialect
 
 from sync.config import Config
 from sync.states import ACTION_TYPES, SYNC_STATES
-from validation.board_contract import BoardContract
+from validation.gates.board_contract import BoardContract
 
 __all__ = ["BATCH_MARKER", "NUMBER_REGEX", "derive_expectations", "unexpected_rows_sql"]
 

@@ -26,9 +26,9 @@ from sync.config import Config, monday_token, resolve_environment_name
 from sync.db import make_engine
 from sync.errors import ConfigError
 from sync.monday import MondayClient, RetryPolicy, build_http_client
-from validation.board_contract import BoardContract, load_board_contract
-from validation.evidence import md_table, write_json, write_text
-from validation.gates import GateContext, GateResult, gate_result
+from validation.gates.board_contract import BoardContract, load_board_contract
+from validation.gates.evidence import md_table, write_json, write_text
+from validation.gates.runner import GateContext, GateResult, gate_result
 
 __all__ = ["EnvCheck", "EnvironmentGate", "check_environment"]
 

@@ -6,7 +6,7 @@ so ``ordersync --help`` never pays for Great Expectations. Adding a gate is one 
 
     GATE_FACTORIES = (
         ...,
-        "validation.contract_gate:BoardContractGate",
+        "validation.gates.contract:BoardContractGate",
     )
 
 Order is the order of the report; the runner treats gates as independent.
@@ -19,19 +19,19 @@ from collections.abc import Sequence
 from typing import cast
 
 from sync.errors import ConfigError, ConfigProblem
-from validation.gates import Gate
+from validation.gates.runner import Gate
 
 __all__ = ["GATE_FACTORIES", "gate_names", "load_gate", "select_gates"]
 
 GATE_FACTORIES: tuple[str, ...] = (
-    "validation.schema_gate:SchemaGate",
-    "validation.environment_gate:EnvironmentGate",
-    "validation.expectations_gate:ExpectationsGate",
-    "validation.volume_gate:VolumeGate",
-    "validation.contract_gate:BoardContractGate",
-    "validation.ordering_gate:OrderingGate",
-    "validation.dropdown_gate:DropdownGate",
-    "validation.loadtest:LoadGate",
+    "validation.gates.schema:SchemaGate",
+    "validation.gates.environment:EnvironmentGate",
+    "validation.gates.expectations:ExpectationsGate",
+    "validation.gates.volume:VolumeGate",
+    "validation.gates.contract:BoardContractGate",
+    "validation.gates.ordering:OrderingGate",
+    "validation.gates.dropdown:DropdownGate",
+    "validation.load.runner:LoadGate",
 )
 
 

@@ -30,7 +30,7 @@ from sync.db import Tables
 from sync.errors import ConfigError, OrdersyncError
 from sync.monitoring import send_alert
 from sync.rollback import rollback_run
-from validation.promote import (
+from validation.cutover.promote import (
     Promotion,
     backup_path,
     last_promotion,
@@ -40,7 +40,7 @@ from validation.promote import (
     revert_promotion,
     sha256_of,
 )
-from validation.snapshot import restore_snapshot
+from validation.cutover.snapshot import restore_snapshot
 
 __all__ = ["RollbackOutcome", "rollback_cutover", "runs_between"]
 

@@ -39,7 +39,7 @@ __all__ = [
 ]
 
 CASSETTE_NAME = "boards.yaml"
-_REPO_ROOT = Path(__file__).resolve().parents[1]
+_REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
 @dataclass(frozen=True)

@@ -37,7 +37,7 @@ from sync.engine import SyncOptions, run_with
 from sync.monday import MondayClient, RetryPolicy, build_http_client
 from sync.monday.models import BoardInfo, ItemRecord
 from sync.states import SyncState
-from validation.board_contract import cassette_path
+from validation.gates.board_contract import cassette_path
 
 __all__ = ["RoundResult", "Sandbox", "open_sandbox"]
 

@@ -27,8 +27,8 @@ from sqlalchemy.engine import Engine
 from sync.config import Config
 from sync.db import build_tables, discover_sizes, make_engine
 from sync.states import SyncState
-from validation.evidence import md_table, write_json, write_text
-from validation.gates import GateContext, GateResult, gate_result
+from validation.gates.evidence import md_table, write_json, write_text
+from validation.gates.runner import GateContext, GateResult, gate_result
 
 __all__ = ["PendingWork", "Projection", "VolumeGate", "VolumeLimits", "count_pending", "project"]
 

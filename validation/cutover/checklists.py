@@ -5,7 +5,7 @@ Every technical item names the evidence that decides it: gates by name (``orderi
 ``schema-readiness``), the cutover's own steps (promotion, board access, probe group,
 canary, verify) or its monitoring outputs. An item whose evidence did not run is *open*,
 never ticked. Items only a person can decide (approval, training, go-live date,
-communication) stay open for a name and a date. Rendering lives in ``validation.signoff``.
+communication) stay open for a name and a date. Rendering lives in ``validation.cutover.signoff``.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Gate ``data-expectations``: Great Expectations suites over the environment's own database.
 
 Runs, per table (staging, target, lines), the JSON suite from ``expectations/<role>.json``
-plus the rules :mod:`validation.expectations_derive` builds from the mapping and the board
+plus the rules :mod:`validation.gates.expectations_derive` builds from the mapping and the board
 contract. GX executes everything as SQL in the database (``add_sqlite`` / ``add_postgres``
 / ``add_sql`` by dialect); no table is loaded into pandas, so a 100k-row staging table
 costs what its queries cost.
@@ -23,8 +23,8 @@ from sqlalchemy.engine import URL, Engine
 
 from sync.config import Config
 from sync.db import build_tables, discover_sizes, make_engine
-from validation.evidence import safe_url, write_json
-from validation.gates import GateContext, GateResult, gate_result
+from validation.gates.evidence import safe_url, write_json
+from validation.gates.runner import GateContext, GateResult, gate_result
 
 __all__ = ["ROLES", "ExpectationsGate", "find_suite", "source_counts"]
 
@@ -34,7 +34,7 @@ INDEX_COLUMNS = {
     "target": ["AAG ORDER NUMBER", "record_uuid"],
     "lines": ["record_uuid", "size_code"],
 }
-_REPO_ROOT = Path(__file__).resolve().parents[1]
+_REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
 class ExpectationsGate:
@@ -47,7 +47,7 @@ class ExpectationsGate:
 
     def run(self, ctx: GateContext) -> GateResult:
         """Validate the three tables and write the HTML/JSON/CSV evidence."""
-        from validation.expectations_evidence import (
+        from validation.gates.expectations_evidence import (
             outcomes_from_results,
             write_failures_csv,
             write_results_html,
@@ -138,8 +138,8 @@ def _validate(config: Config, env_name: str, url: URL, engine: Engine) -> dict[s
     from great_expectations.data_context.types.base import ProgressBarsConfig
     from great_expectations.expectations.core.unexpected_rows_expectation import UnexpectedRowsExpectation
 
-    from validation.board_contract import load_board_contract
-    from validation.expectations_derive import derive_expectations
+    from validation.gates.board_contract import load_board_contract
+    from validation.gates.expectations_derive import derive_expectations
 
     env = config.environment(env_name)
     contract = load_board_contract(config, env_name)

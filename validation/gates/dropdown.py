@@ -2,7 +2,7 @@
 
 The origin marked dropdown population complete without testing it. This gate syncs generated
 orders (``ctx.options["orders"]``, default 200; ``seed``) with the environment's mapping in a
-sandbox (:mod:`validation.sandbox`: temporary SQLite + in-process emulator seeded with the
+sandbox (:mod:`validation.gates.sandbox`: temporary SQLite + in-process emulator seeded with the
 environment's boards, never the real board), then reads the items back and proves:
 
 * ``AAG SEASON`` (e.g. "2025 FALL") and ``CUSTOMER SEASON`` are mapped to dropdown columns and
@@ -28,9 +28,9 @@ from sync.config import ColumnMapping, Config
 from sync.mapping import LABEL_TYPES, BoardColumns
 from sync.monday.models import BoardInfo, ItemRecord
 from sync.states import SyncState
-from validation.evidence import md_table, write_json, write_text
-from validation.gates import GateContext, GateResult, gate_result
-from validation.sandbox import open_sandbox
+from validation.gates.evidence import md_table, write_json, write_text
+from validation.gates.runner import GateContext, GateResult, gate_result
+from validation.gates.sandbox import open_sandbox
 
 __all__ = [
     "REQUIRED_COLUMNS",

@@ -24,8 +24,8 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from validation.evidence import json_default, md_table
-from validation.gates import GateResult, GateRun, GateStatus
+from validation.gates.evidence import json_default, md_table
+from validation.gates.runner import GateResult, GateRun, GateStatus
 
 __all__ = ["new_run_dir", "print_summary", "write_reports"]
 
