@@ -20,22 +20,27 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from sync.change_lines import inserted_rows, refresh_lines
 from sync.config import Config, EnvironmentConfig
 from sync.db import Tables
 from sync.ledger import jsonable
+from sync.quantities import describe_invalid, invalid_size_sql, invalid_sizes
 from sync.sqlhash import joined_text, sha256_hex
 from sync.states import ActionType, SyncState
 
 __all__ = ["ChangeReport", "Reject", "detect_changes", "hash_columns", "order_key"]
 
 ORDER_KEY = "AAG ORDER NUMBER"
+#: 64 MB of page cache for the pass: bounded, so memory stays flat in the order count.
+SQLITE_CACHE_PRAGMA = "PRAGMA cache_size = -65536"
+MESSAGE_LENGTH = 1000  # sync_error_message is NVARCHAR(1000)
 
 
 @dataclass(frozen=True)
@@ -61,11 +66,13 @@ class ChangeReport:
     lines_deleted: int = 0
     lines_marked_delete: int = 0
     rejects: list[Reject] = field(default_factory=list)
+    invalid_quantities: list[Reject] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
-        """JSON-ready counts plus the rejects."""
-        data = {k: v for k, v in self.__dict__.items() if k != "rejects"}
-        data["rejected"] = [r.__dict__ for r in self.rejects]
+        """JSON-ready counts plus the rejects and the orders set to ERROR for their quantities."""
+        data = {k: v for k, v in self.__dict__.items() if k not in ("rejects", "invalid_quantities")}
+        data["rejected"] = [asdict(r) for r in self.rejects]
+        data["invalid_quantities"] = [asdict(r) for r in self.invalid_quantities]
         return data
 
 
@@ -141,6 +148,8 @@ def detect_changes(
     restores the database exactly.
     """
     staging, target = tables.staging, tables.target
+    if conn.dialect.name == "sqlite":  # the default 2 MB page cache makes each pass re-read the file
+        conn.exec_driver_sql(SQLITE_CACHE_PRAGMA)
     report = ChangeReport()
     report.rejects, dup_keys = _rejects(conn, staging)
     s_key, t_key = order_key(staging), order_key(target)
@@ -163,14 +172,14 @@ def detect_changes(
                 ).where(target.c.sync_pending_at == pass_ts),
             )
         )
+    in_pass = target.c.sync_pending_at == pass_ts
+    cancelled = target.c["ORDER TYPE"].in_(cancelled_types)
+    count_in_pass = sa.select(sa.func.count()).select_from(target).where(in_pass, cancelled)
+    new_cancelled = conn.execute(count_in_pass).scalar_one() if report.new else 0
 
-    changed = sa.and_(valid, t_key == s_key, sa.or_(target.c.row_hash.is_(None), target.c.row_hash != s_hash))
-    report.cancelled = conn.execute(
-        sa.select(sa.func.count())
-        .select_from(staging)
-        .join(target, t_key == s_key)
-        .where(changed, staging.c["ORDER TYPE"].in_(cancelled_types))
-    ).scalar_one()
+    # Rows this pass just inserted are skipped before their hash is computed a second time.
+    not_new = sa.or_(target.c.sync_pending_at.is_(None), target.c.sync_pending_at != pass_ts)
+    changed = sa.and_(not_new, valid, t_key == s_key, sa.or_(target.c.row_hash.is_(None), target.c.row_hash != s_hash))
     values: dict[Any, Any] = {target.c[n]: staging.c[n] for n in business}
     values |= {
         target.c.row_hash: s_hash,
@@ -186,10 +195,43 @@ def detect_changes(
         changed_keys = sa.select(t_key).select_from(staging).where(changed)
         save_pre_images(conn, tables, snapshot_run, target.c["AAG ORDER NUMBER"].in_(changed_keys))
     report.updated = conn.execute(sa.update(target).values(values).where(changed)).rowcount
+    if report.updated:
+        report.cancelled = conn.execute(count_in_pass).scalar_one() - new_cancelled
     total_valid = conn.execute(sa.select(sa.func.count()).select_from(staging).where(valid)).scalar_one()
     report.unchanged = total_valid - report.new - report.updated
-    _refresh_lines(conn, config, tables, report, pass_ts)
+    if report.new or report.updated:
+        report.invalid_quantities = mark_invalid_quantities(conn, tables, pass_ts)
+        lines = refresh_lines(
+            conn, tables, cancelled_types, config.change_detection.removed_size_policy == "delete", pass_ts
+        )
+        report.lines_inserted, report.lines_updated = lines.inserted, lines.updated
+        report.lines_zeroed, report.lines_deleted = lines.zeroed, lines.deleted
+        report.lines_marked_delete = lines.marked_delete
     return report
+
+
+def mark_invalid_quantities(conn: Connection, tables: Tables, pass_ts: sa.ColumnElement[Any]) -> list[Reject]:
+    """Orders of this pass with an invalid size cell -> ``ERROR`` naming each cell; their lines stay as they are."""
+    target = tables.target
+    bad_cell = sa.or_(*(invalid_size_sql(target.c[s], conn.dialect.name) for s in tables.sizes))
+    rows = conn.execute(
+        sa.select(target.c.record_uuid, order_key(target), *tables.size_columns(target))
+        .where(target.c.sync_pending_at == pass_ts, bad_cell)
+        .order_by(target.c.record_uuid)
+    ).mappings()
+    found = []
+    for row in rows.all():
+        message = describe_invalid(row[ORDER_KEY], invalid_sizes(dict(row), tables.sizes))
+        found.append(Reject(str(row["record_uuid"]), row[ORDER_KEY], message[:MESSAGE_LENGTH]))
+    for start in range(0, len(found), 500):
+        part = found[start : start + 500]
+        conn.execute(
+            sa.update(target)
+            .where(target.c.record_uuid == sa.bindparam("key"))
+            .values(sync_state=SyncState.ERROR.value, sync_error_message=sa.bindparam("message")),
+            [{"key": r.record_uuid, "message": r.reason} for r in part],
+        )
+    return found
 
 
 def _pass_timestamp(conn: Connection, target: sa.Table) -> datetime:
@@ -259,107 +301,4 @@ def _insert_new(
         "created_at",
         "updated_at",
     ]
-    return _inserted(conn, target, sa.insert(target).from_select(target_cols, select))
-
-
-def _inserted(conn: Connection, table: sa.Table, statement: sa.Insert) -> int:
-    """Rows an INSERT … SELECT added (psycopg reports rowcount -1 for these, so count around it)."""
-    count = sa.select(sa.func.count()).select_from(table)
-    before = conn.execute(count).scalar_one()
-    result = conn.execute(statement)
-    if result.rowcount is not None and result.rowcount >= 0:
-        return int(result.rowcount)
-    return int(conn.execute(count).scalar_one() - before)
-
-
-def _desired_lines(config: Config, tables: Tables, pass_ts: sa.ColumnElement[Any]) -> sa.Subquery:
-    """The unpivot: one row per order touched by this pass x size column, qty 0 if cancelled."""
-    target = tables.target
-    cancelled = target.c["ORDER TYPE"].in_(list(config.change_detection.cancelled_order_types))
-    selects = []
-    for size in tables.sizes:
-        qty = sa.case((cancelled, 0), else_=sa.func.coalesce(target.c[size], 0))
-        selects.append(
-            sa.select(
-                target.c.record_uuid.label("record_uuid"),
-                sa.literal(size, sa.Unicode(20)).label("size_code"),
-                qty.label("qty"),
-            ).where(target.c.sync_state == SyncState.PENDING.value, target.c.sync_pending_at == pass_ts)
-        )
-    return sa.union_all(*selects).subquery("desired")
-
-
-def _refresh_lines(
-    conn: Connection, config: Config, tables: Tables, report: ChangeReport, pass_ts: sa.ColumnElement[Any]
-) -> None:
-    lines = tables.lines
-    desired = _desired_lines(config, tables, pass_ts)
-    match = sa.and_(lines.c.record_uuid == desired.c.record_uuid, lines.c.size_code == desired.c.size_code)
-    line_key = sha256_hex(joined_text([desired.c.record_uuid, desired.c.size_code]))
-    line_hash = sha256_hex(joined_text([desired.c.record_uuid, desired.c.size_code, desired.c.qty]))
-    now = sa.func.current_timestamp()
-
-    # A line that never reached monday and is no longer wanted is simply forgotten.
-    gone_unsynced = sa.select(desired.c.record_uuid).where(match, desired.c.qty <= 0)
-    report.lines_deleted = conn.execute(
-        sa.delete(lines).where(lines.c.monday_subitem_id.is_(None), sa.exists(gone_unsynced))
-    ).rowcount
-
-    new_rows = sa.select(
-        line_key,
-        desired.c.record_uuid,
-        desired.c.size_code,
-        desired.c.qty,
-        line_hash,
-        sa.literal(SyncState.PENDING.value),
-        sa.literal(ActionType.INSERT.value),
-        now,
-        now,
-    ).where(desired.c.qty > 0, ~sa.exists().where(match))
-    report.lines_inserted = _inserted(
-        conn,
-        lines,
-        sa.insert(lines).from_select(
-            [
-                "line_uuid",
-                "record_uuid",
-                "size_code",
-                "qty",
-                "row_hash",
-                "sync_state",
-                "action_type",
-                "created_at",
-                "updated_at",
-            ],
-            new_rows,
-        ),
-    )
-
-    delete_removed = config.change_detection.removed_size_policy == "delete"
-    removed_action = ActionType.DELETE.value if delete_removed else ActionType.UPDATE.value
-    action = sa.case(
-        (lines.c.monday_subitem_id.is_(None), ActionType.INSERT.value),
-        (desired.c.qty <= 0, removed_action),
-        else_=ActionType.UPDATE.value,
-    )
-    differs = sa.and_(match, lines.c.qty != desired.c.qty)
-    zeroed = conn.execute(
-        sa.select(sa.func.count()).select_from(lines.join(desired, match)).where(differs, desired.c.qty <= 0)
-    ).scalar_one()
-    changed = conn.execute(
-        sa.update(lines)
-        .values(
-            qty=desired.c.qty,
-            row_hash=line_hash,
-            sync_state=SyncState.PENDING.value,
-            action_type=action,
-            sync_error_message=None,
-            updated_at=now,
-        )
-        .where(differs)
-    ).rowcount
-    report.lines_updated = changed - zeroed
-    if delete_removed:
-        report.lines_marked_delete = zeroed
-    else:
-        report.lines_zeroed = zeroed
+    return inserted_rows(conn, target, sa.insert(target).from_select(target_cols, select))

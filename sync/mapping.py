@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from sync.config import ColumnMapping, GroupNaming
@@ -107,24 +108,65 @@ def encode_columns(
     out = EncodedRow()
     for db_column, target in mapping.items():
         value = row.get(db_column)
-        if not _present(value):
+        if value is None or (isinstance(value, str) and not value.strip()):
             continue
         column_type = board.types.get(target.column)
-        where = f"{describe}: column {db_column!r} -> {target.column}"
         if column_type is None:
-            out.problems.append(f"{where}: column does not exist on the board")
+            out.problems.append(
+                f"{describe}: column {db_column!r} -> {target.column}: column does not exist on the board"
+            )
             continue
-        try:
-            encoded = encode_value(column_type, value, column_id=target.column)
-        except RecordError as exc:
-            out.problems.append(f"{where}: value {value!r} cannot be written to a {column_type} column ({exc})")
+        encoded, error = _encode_cached(column_type, target.column, value)
+        if error is not None:
+            where = f"{describe}: column {db_column!r} -> {target.column}"
+            out.problems.append(f"{where}: value {value!r} cannot be written to a {column_type} column ({error})")
             continue
         if encoded is None:
             continue
-        if column_type in LABEL_TYPES and not _label_ok(str(value).strip(), target, board, out, where):
-            continue
+        if column_type in LABEL_TYPES:
+            label = str(value).strip()
+            if label not in board.labels.get(target.column, ()) and not _label_ok(
+                label, target, board, out, f"{describe}: column {db_column!r} -> {target.column}"
+            ):
+                continue
         out.values[target.column] = encoded
     return out
+
+
+#: Distinct values remembered per board column: enough for seasons, customers and prices,
+#: and a bound, so a column of unique values (PO numbers) costs at most this much memory.
+ENCODE_CACHE_PER_COLUMN = 4096
+_EXACT_KEYS = (str, int, date)
+_encode_cache: dict[tuple[str, str], dict[object, tuple[object | None, str | None]]] = {}
+
+
+def _encode_cached(column_type: str, column_id: str, value: object) -> tuple[object | None, str | None]:
+    """``encode_value`` memoised per (type, column): (encoded, None) or (None, the error text).
+
+    The key keeps what equality would blur: ``Decimal('1.10') == Decimal('1.1')`` and
+    ``True == 1`` encode differently, so anything but str/int/date is keyed by its repr.
+    A cached dict or list answer is copied, so no caller can change another's value.
+    """
+    cache = _encode_cache.setdefault((column_type, column_id), {})
+    key: object = (value.__class__, value) if value.__class__ in _EXACT_KEYS else (value.__class__, repr(value))
+    hit = cache.get(key)
+    if hit is None:
+        try:
+            hit = (encode_value(column_type, value, column_id=column_id), None)
+        except RecordError as exc:
+            hit = (None, str(exc))
+        if len(cache) < ENCODE_CACHE_PER_COLUMN:
+            cache[key] = hit
+    encoded, error = hit
+    return (_fresh(encoded), error) if isinstance(encoded, dict | list) else hit
+
+
+def _fresh(value: object) -> object:
+    if isinstance(value, dict):
+        return {k: _fresh(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_fresh(v) for v in value]
+    return value
 
 
 def _label_ok(label: str, target: ColumnMapping, board: BoardColumns, out: EncodedRow, where: str) -> bool:

@@ -1,0 +1,156 @@
+"""Set-based line refresh: the size columns of the orders one pass touched -> ``ORDER_LIST_LINES``.
+
+Only orders this pass inserted or changed (``sync_state = PENDING`` and the pass's
+``sync_pending_at``) are looked at, so a pass with nothing changed costs nothing here.
+
+* Existing lines are joined to their order once, and the wanted quantity is a ``CASE`` over
+  the line's ``size_code`` (0 when the order is cancelled or the cell is empty): a line that
+  never reached monday and is no longer wanted is deleted; one that did is zeroed (or marked
+  ``DELETE`` per policy); a changed quantity is updated.
+* New lines are the size columns unpivoted with one ``SELECT`` per size column, keeping
+  only cells > 0 that have no line yet (the ``(record_uuid, size_code)`` unique index).
+
+These run before the inserts, so on a first load they find no lines and cost nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from sync.db import Tables
+from sync.sqlhash import joined_text, sha256_hex
+from sync.states import ActionType, SyncState
+
+__all__ = ["LineCounts", "refresh_lines"]
+
+
+@dataclass
+class LineCounts:
+    """Line rows one pass inserted, updated, zeroed, deleted, or marked ``DELETE``."""
+
+    inserted: int = 0
+    updated: int = 0
+    zeroed: int = 0
+    deleted: int = 0
+    marked_delete: int = 0
+
+
+def _touched(target: sa.Table, pass_ts: sa.ColumnElement[Any]) -> sa.ColumnElement[bool]:
+    return sa.and_(target.c.sync_pending_at == pass_ts, target.c.sync_state == SyncState.PENDING.value)
+
+
+def _wanted_qty(
+    tables: Tables, cancelled_types: Sequence[str], size_code: sa.ColumnElement[Any]
+) -> sa.ColumnElement[Any]:
+    """The quantity the order's row asks for at ``size_code`` (0: cancelled, empty, or no such column)."""
+    target = tables.target
+    by_size = sa.case({size: target.c[size] for size in tables.sizes}, value=size_code, else_=None)
+    cancelled = target.c["ORDER TYPE"].in_(list(cancelled_types))
+    return sa.case((cancelled, 0), else_=sa.func.coalesce(by_size, 0))
+
+
+def refresh_lines(
+    conn: Connection,
+    tables: Tables,
+    cancelled_types: Sequence[str],
+    delete_removed: bool,
+    pass_ts: sa.ColumnElement[Any],
+) -> LineCounts:
+    """Bring the lines of the orders touched by this pass in line with their size columns."""
+    target, lines = tables.target, tables.lines
+    counts = LineCounts()
+    touched = _touched(target, pass_ts)
+    if conn.execute(sa.select(sa.exists().where(touched))).scalar_one() is not True:
+        return counts
+    wanted = _wanted_qty(tables, cancelled_types, lines.c.size_code)
+    parent = sa.and_(target.c.record_uuid == lines.c.record_uuid, touched)
+    touched_uuids = sa.select(target.c.record_uuid).where(touched)
+    now = sa.func.current_timestamp()
+
+    # A line that never reached monday and is no longer wanted is simply forgotten.
+    counts.deleted = conn.execute(
+        sa.delete(lines).where(
+            lines.c.monday_subitem_id.is_(None),
+            lines.c.record_uuid.in_(touched_uuids),
+            sa.exists().where(parent, wanted <= 0),
+        )
+    ).rowcount
+
+    line_hash = sha256_hex(joined_text([lines.c.record_uuid, lines.c.size_code, wanted]))
+    common = {
+        lines.c.qty: wanted,
+        lines.c.row_hash: line_hash,
+        lines.c.sync_state: SyncState.PENDING.value,
+        lines.c.sync_error_message: None,
+        lines.c.updated_at: now,
+    }
+    removed_action = ActionType.DELETE.value if delete_removed else ActionType.UPDATE.value
+    zeroed = conn.execute(
+        sa.update(lines)
+        .values({**common, lines.c.action_type: removed_action})
+        .where(parent, lines.c.qty != wanted, wanted <= 0)
+    ).rowcount
+    if delete_removed:
+        counts.marked_delete = zeroed
+    else:
+        counts.zeroed = zeroed
+    action = sa.case((lines.c.monday_subitem_id.is_(None), ActionType.INSERT.value), else_=ActionType.UPDATE.value)
+    counts.updated = conn.execute(
+        sa.update(lines)
+        .values({**common, lines.c.action_type: action})
+        .where(parent, lines.c.qty != wanted, wanted > 0)
+    ).rowcount
+    counts.inserted = _insert_new_lines(conn, tables, cancelled_types, touched, now)
+    return counts
+
+
+def _insert_new_lines(
+    conn: Connection,
+    tables: Tables,
+    cancelled_types: Sequence[str],
+    touched: sa.ColumnElement[bool],
+    now: sa.ColumnElement[Any],
+) -> int:
+    target, lines = tables.target, tables.lines
+    not_cancelled = sa.or_(target.c["ORDER TYPE"].is_(None), target.c["ORDER TYPE"].not_in(list(cancelled_types)))
+    arms = []
+    for size in tables.sizes:
+        code = sa.literal(size, sa.Unicode(20))
+        qty = target.c[size]
+        exists = sa.exists().where(lines.c.record_uuid == target.c.record_uuid, lines.c.size_code == code)
+        arms.append(
+            sa.select(
+                sha256_hex(joined_text([target.c.record_uuid, code])).label("line_uuid"),
+                target.c.record_uuid.label("record_uuid"),
+                code.label("size_code"),
+                qty.label("qty"),
+                sha256_hex(joined_text([target.c.record_uuid, code, qty])).label("row_hash"),
+            ).where(touched, not_cancelled, qty > 0, ~exists)
+        )
+    new = sa.union_all(*arms).subquery("new_lines")
+    rows = sa.select(
+        *new.c,
+        sa.literal(SyncState.PENDING.value),
+        sa.literal(ActionType.INSERT.value),
+        now,
+        now,
+    )
+    columns = [*new.c.keys(), "sync_state", "action_type", "created_at", "updated_at"]
+    return inserted_rows(conn, lines, sa.insert(lines).from_select(columns, rows))
+
+
+def inserted_rows(conn: Connection, table: sa.Table, statement: sa.Insert) -> int:
+    """Rows an INSERT … SELECT added (psycopg reports rowcount -1 for these: count around it off SQLite)."""
+    count = sa.select(sa.func.count()).select_from(table)
+    before = conn.execute(count).scalar_one() if conn.dialect.name != "sqlite" else None
+    result = conn.execute(statement)
+    if result.rowcount is not None and result.rowcount >= 0:
+        return int(result.rowcount)
+    if before is None:
+        raise RuntimeError(f"the database did not report how many rows went into {table.name}")
+    return int(conn.execute(count).scalar_one() - before)
