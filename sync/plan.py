@@ -14,6 +14,7 @@ from typing import Any
 
 from sync.config import Config, EnvironmentConfig
 from sync.mapping import BoardColumns, encode_columns, group_name, render_name
+from sync.quantities import describe_invalid, invalid_sizes, size_keys
 from sync.states import ActionType
 
 __all__ = ["ItemOp", "Plan", "RowReject", "SubitemOp", "plan_items", "plan_subitems"]
@@ -104,11 +105,17 @@ def plan_items(
     ops: list[ItemOp] = []
     rejects: list[RowReject] = []
     warnings: list[str] = []
+    sizes: tuple[str, ...] | None = None
     for row in headers:
         order = str(row["AAG ORDER NUMBER"])
         describe = f"order {order}"
         gname = group_name(config.groups, row)
         problems = []
+        if sizes is None:
+            sizes = size_keys(row, config.sizes.start_after, config.sizes.end_before)
+        bad_sizes = invalid_sizes(row, sizes)
+        if bad_sizes:
+            problems.append(describe_invalid(order, bad_sizes))
         if gname == config.groups.sentinel or not gname.strip():
             problems.append(
                 f"{describe}: no group name ({' + '.join(config.groups.columns)} and the fallback "

@@ -17,7 +17,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-__all__ = ["RULE", "describe_invalid", "invalid_size_sql", "invalid_sizes"]
+__all__ = ["RULE", "describe_invalid", "invalid_size_sql", "invalid_sizes", "size_keys"]
 
 RULE = "a size quantity must be empty or a whole number >= 0 (empty means no such size)"
 
@@ -44,7 +44,22 @@ def _shown(value: object) -> str:
 
 def invalid_sizes(row: Mapping[str, Any], sizes: Sequence[str]) -> list[tuple[str, object]]:
     """The (size column, value) pairs of ``row`` that break the rule, in column order."""
-    return [(size, row[size]) for size in sizes if _bad(row.get(size))]
+    bad = []
+    for size in sizes:
+        value = row.get(size)
+        if value is None or (value.__class__ is int and value >= 0):  # the common cases, fast
+            continue
+        if _bad(value):
+            bad.append((size, value))
+    return bad
+
+
+def size_keys(row: Mapping[str, Any], start_after: str, end_before: str) -> tuple[str, ...]:
+    """The size columns of a whole-table row: the keys strictly between the two marker columns."""
+    keys = list(row)
+    if start_after not in keys or end_before not in keys:
+        return ()
+    return tuple(keys[keys.index(start_after) + 1 : keys.index(end_before)])
 
 
 def describe_invalid(order_number: object, bad: Sequence[tuple[str, object]]) -> str:
