@@ -26,7 +26,7 @@ from sync.db import Tables
 from sync.sqlhash import joined_text, sha256_hex
 from sync.states import ActionType, SyncState
 
-__all__ = ["LineCounts", "refresh_lines"]
+__all__ = ["LineCounts", "LineStatements", "inserted_rows", "line_statements", "refresh_lines"]
 
 
 @dataclass
@@ -54,6 +54,53 @@ def _wanted_qty(
     return sa.case((cancelled, 0), else_=sa.func.coalesce(by_size, 0))
 
 
+@dataclass(frozen=True)
+class LineStatements:
+    """The four statements of a line refresh, in the order they run (compiled for any dialect)."""
+
+    delete_unsynced: sa.Delete
+    zero: sa.Update
+    update: sa.Update
+    insert: sa.Insert
+
+
+def line_statements(
+    tables: Tables, cancelled_types: Sequence[str], delete_removed: bool, pass_ts: sa.ColumnElement[Any]
+) -> LineStatements:
+    """Build the refresh for the orders of one pass (``pass_ts``)."""
+    target, lines = tables.target, tables.lines
+    touched = _touched(target, pass_ts)
+    wanted = _wanted_qty(tables, cancelled_types, lines.c.size_code)
+    parent = sa.and_(target.c.record_uuid == lines.c.record_uuid, touched)
+    now = sa.func.current_timestamp()
+    # A line that never reached monday and is no longer wanted is simply forgotten.
+    delete_unsynced = sa.delete(lines).where(
+        lines.c.monday_subitem_id.is_(None),
+        lines.c.record_uuid.in_(sa.select(target.c.record_uuid).where(touched)),
+        sa.exists().where(parent, wanted <= 0),
+    )
+    common = {
+        lines.c.qty: wanted,
+        lines.c.row_hash: sha256_hex(joined_text([lines.c.record_uuid, lines.c.size_code, wanted])),
+        lines.c.sync_state: SyncState.PENDING.value,
+        lines.c.sync_error_message: None,
+        lines.c.updated_at: now,
+    }
+    removed_action = ActionType.DELETE.value if delete_removed else ActionType.UPDATE.value
+    zero = (
+        sa.update(lines)
+        .values({**common, lines.c.action_type: removed_action})
+        .where(parent, lines.c.qty != wanted, wanted <= 0)
+    )
+    action = sa.case((lines.c.monday_subitem_id.is_(None), ActionType.INSERT.value), else_=ActionType.UPDATE.value)
+    update = (
+        sa.update(lines)
+        .values({**common, lines.c.action_type: action})
+        .where(parent, lines.c.qty != wanted, wanted > 0)
+    )
+    return LineStatements(delete_unsynced, zero, update, _new_lines_insert(tables, cancelled_types, touched, now))
+
+
 def refresh_lines(
     conn: Connection,
     tables: Tables,
@@ -62,60 +109,24 @@ def refresh_lines(
     pass_ts: sa.ColumnElement[Any],
 ) -> LineCounts:
     """Bring the lines of the orders touched by this pass in line with their size columns."""
-    target, lines = tables.target, tables.lines
     counts = LineCounts()
-    touched = _touched(target, pass_ts)
-    if conn.execute(sa.select(sa.exists().where(touched))).scalar_one() is not True:
+    if conn.execute(sa.select(sa.exists().where(_touched(tables.target, pass_ts)))).scalar_one() is not True:
         return counts
-    wanted = _wanted_qty(tables, cancelled_types, lines.c.size_code)
-    parent = sa.and_(target.c.record_uuid == lines.c.record_uuid, touched)
-    touched_uuids = sa.select(target.c.record_uuid).where(touched)
-    now = sa.func.current_timestamp()
-
-    # A line that never reached monday and is no longer wanted is simply forgotten.
-    counts.deleted = conn.execute(
-        sa.delete(lines).where(
-            lines.c.monday_subitem_id.is_(None),
-            lines.c.record_uuid.in_(touched_uuids),
-            sa.exists().where(parent, wanted <= 0),
-        )
-    ).rowcount
-
-    line_hash = sha256_hex(joined_text([lines.c.record_uuid, lines.c.size_code, wanted]))
-    common = {
-        lines.c.qty: wanted,
-        lines.c.row_hash: line_hash,
-        lines.c.sync_state: SyncState.PENDING.value,
-        lines.c.sync_error_message: None,
-        lines.c.updated_at: now,
-    }
-    removed_action = ActionType.DELETE.value if delete_removed else ActionType.UPDATE.value
-    zeroed = conn.execute(
-        sa.update(lines)
-        .values({**common, lines.c.action_type: removed_action})
-        .where(parent, lines.c.qty != wanted, wanted <= 0)
-    ).rowcount
+    statements = line_statements(tables, cancelled_types, delete_removed, pass_ts)
+    counts.deleted = conn.execute(statements.delete_unsynced).rowcount
+    zeroed = conn.execute(statements.zero).rowcount
     if delete_removed:
         counts.marked_delete = zeroed
     else:
         counts.zeroed = zeroed
-    action = sa.case((lines.c.monday_subitem_id.is_(None), ActionType.INSERT.value), else_=ActionType.UPDATE.value)
-    counts.updated = conn.execute(
-        sa.update(lines)
-        .values({**common, lines.c.action_type: action})
-        .where(parent, lines.c.qty != wanted, wanted > 0)
-    ).rowcount
-    counts.inserted = _insert_new_lines(conn, tables, cancelled_types, touched, now)
+    counts.updated = conn.execute(statements.update).rowcount
+    counts.inserted = inserted_rows(conn, tables.lines, statements.insert)
     return counts
 
 
-def _insert_new_lines(
-    conn: Connection,
-    tables: Tables,
-    cancelled_types: Sequence[str],
-    touched: sa.ColumnElement[bool],
-    now: sa.ColumnElement[Any],
-) -> int:
+def _new_lines_insert(
+    tables: Tables, cancelled_types: Sequence[str], touched: sa.ColumnElement[bool], now: sa.ColumnElement[Any]
+) -> sa.Insert:
     target, lines = tables.target, tables.lines
     not_cancelled = sa.or_(target.c["ORDER TYPE"].is_(None), target.c["ORDER TYPE"].not_in(list(cancelled_types)))
     arms = []
@@ -133,15 +144,9 @@ def _insert_new_lines(
             ).where(touched, not_cancelled, qty > 0, ~exists)
         )
     new = sa.union_all(*arms).subquery("new_lines")
-    rows = sa.select(
-        *new.c,
-        sa.literal(SyncState.PENDING.value),
-        sa.literal(ActionType.INSERT.value),
-        now,
-        now,
-    )
+    rows = sa.select(*new.c, sa.literal(SyncState.PENDING.value), sa.literal(ActionType.INSERT.value), now, now)
     columns = [*new.c.keys(), "sync_state", "action_type", "created_at", "updated_at"]
-    return inserted_rows(conn, lines, sa.insert(lines).from_select(columns, rows))
+    return sa.insert(lines).from_select(columns, rows)
 
 
 def inserted_rows(conn: Connection, table: sa.Table, statement: sa.Insert) -> int:

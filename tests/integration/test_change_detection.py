@@ -1,0 +1,231 @@
+"""Change detection on a real database: first load, no-change pass, edits, cancellation, bad quantities."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.dialects import mssql, postgresql
+
+from sync.change_lines import line_statements
+from sync.changes import ChangeReport, detect_changes
+from sync.config import Config, load_config
+from sync.db import Tables, build_tables, create_schema, make_engine
+from sync.demo import generate_orders, insert_orders, shipped_config_path
+from sync.quantities import invalid_size_sql
+from sync.states import ActionType, SyncState
+
+ENV = "development"
+
+
+@pytest.fixture
+def setup(engine_url: str) -> Iterator[tuple[sa.Engine, Tables, Config]]:
+    engine = make_engine(engine_url)
+    tables = build_tables()
+    create_schema(engine, tables)
+    yield engine, tables, load_config(shipped_config_path())
+    engine.dispose()
+
+
+def _detect(engine: sa.Engine, tables: Tables, config: Config) -> ChangeReport:
+    with engine.begin() as conn:
+        return detect_changes(conn, config, config.environment(ENV), tables)
+
+
+def _orders(count: int, seed: int = 3) -> list[dict[str, Any]]:
+    rows = [row for chunk in generate_orders(count, seed) for row in chunk]
+    for row in rows:
+        row["ORDER TYPE"] = "ACTIVE"
+    return rows
+
+
+def _lines(engine: sa.Engine, tables: Tables, record_uuid: str) -> dict[str, tuple[int, str, str | None]]:
+    lines = tables.lines
+    with engine.connect() as conn:
+        rows = conn.execute(
+            sa.select(lines.c.size_code, lines.c.qty, lines.c.sync_state, lines.c.action_type).where(
+                lines.c.record_uuid == record_uuid
+            )
+        ).all()
+    return {r.size_code: (r.qty, r.sync_state, r.action_type) for r in rows}
+
+
+def _set_staging(engine: sa.Engine, tables: Tables, record_uuid: str, **values: Any) -> None:
+    with engine.begin() as conn:
+        conn.execute(sa.update(tables.staging).where(tables.staging.c.record_uuid == record_uuid).values(values))
+
+
+def _mark_synced(engine: sa.Engine, tables: Tables) -> None:
+    """What a finished sync leaves: every row SYNCED, every line with a subitem id."""
+    with engine.begin() as conn:
+        conn.execute(sa.update(tables.target).values(sync_state=SyncState.SYNCED.value, monday_item_id=1))
+        conn.execute(sa.update(tables.lines).values(sync_state=SyncState.SYNCED.value, monday_subitem_id=2))
+
+
+def _sizes_of(row: dict[str, Any], tables: Tables) -> dict[str, int]:
+    return {s: row[s] for s in tables.sizes if (row.get(s) or 0) > 0}
+
+
+@pytest.mark.postgres
+def test_first_load_then_nothing_changed(setup: tuple[sa.Engine, Tables, Config]) -> None:
+    """Every order once, one line per size cell > 0; a second pass touches nothing."""
+    engine, tables, config = setup
+    rows = _orders(40)
+    insert_orders(engine, tables.staging, iter([rows]))
+    first = _detect(engine, tables, config)
+    expected_lines = sum(len(_sizes_of(r, tables)) for r in rows)
+    assert (first.new, first.updated, first.lines_inserted) == (40, 0, expected_lines)
+    some = rows[7]
+    assert {s: q for s, (q, _, _) in _lines(engine, tables, some["record_uuid"]).items()} == _sizes_of(some, tables)
+    _mark_synced(engine, tables)
+    second = _detect(engine, tables, config)
+    assert (second.new, second.updated, second.unchanged) == (0, 0, 40)
+    assert second.lines_inserted + second.lines_updated + second.lines_zeroed + second.lines_deleted == 0
+    with engine.connect() as conn:
+        states = set(conn.execute(sa.select(tables.target.c.sync_state)).scalars())
+    assert states == {SyncState.SYNCED.value}
+
+
+@pytest.mark.postgres
+def test_changed_added_and_removed_sizes(setup: tuple[sa.Engine, Tables, Config]) -> None:
+    """A new quantity updates its line, a new size inserts one, an emptied size is zeroed on monday."""
+    engine, tables, config = setup
+    rows = _orders(5)
+    insert_orders(engine, tables.staging, iter([rows]))
+    _detect(engine, tables, config)
+    _mark_synced(engine, tables)
+    order = rows[2]
+    present = sorted(_sizes_of(order, tables))
+    absent = next(s for s in tables.sizes if s not in present)
+    changed, removed = present[0], present[-1]
+    assert changed != removed
+    _set_staging(engine, tables, order["record_uuid"], **{changed: 999, removed: None, absent: 4})
+    report = _detect(engine, tables, config)
+    assert (report.updated, report.unchanged) == (1, 4)
+    assert (report.lines_updated, report.lines_inserted, report.lines_zeroed) == (1, 1, 1)
+    lines = _lines(engine, tables, order["record_uuid"])
+    assert lines[changed] == (999, SyncState.PENDING.value, ActionType.UPDATE.value)
+    assert lines[absent] == (4, SyncState.PENDING.value, ActionType.INSERT.value)
+    assert lines[removed] == (0, SyncState.PENDING.value, ActionType.UPDATE.value)
+    with engine.connect() as conn:
+        other_states = set(
+            conn.execute(
+                sa.select(tables.lines.c.sync_state).where(tables.lines.c.record_uuid != order["record_uuid"])
+            ).scalars()
+        )
+    assert other_states == {SyncState.SYNCED.value}
+
+
+@pytest.mark.postgres
+def test_unsynced_line_no_longer_wanted_is_deleted_and_cancel_zeroes_the_rest(
+    setup: tuple[sa.Engine, Tables, Config],
+) -> None:
+    """Before monday has it a removed size just disappears; a cancelled order sends every line to 0."""
+    engine, tables, config = setup
+    rows = _orders(3)
+    insert_orders(engine, tables.staging, iter([rows]))
+    _detect(engine, tables, config)
+    first, second = rows[0], rows[1]
+    gone = sorted(_sizes_of(first, tables))[0]
+    _set_staging(engine, tables, first["record_uuid"], **{gone: 0})
+    report = _detect(engine, tables, config)
+    assert report.lines_deleted == 1 and gone not in _lines(engine, tables, first["record_uuid"])
+    _mark_synced(engine, tables)
+    _set_staging(engine, tables, second["record_uuid"], **{"ORDER TYPE": "CANCELLED"})
+    report = _detect(engine, tables, config)
+    assert report.cancelled == 1
+    lines = _lines(engine, tables, second["record_uuid"])
+    assert lines and all(qty == 0 and state == SyncState.PENDING.value for qty, state, _ in lines.values())
+    assert report.lines_zeroed == len(lines)
+
+
+@pytest.mark.postgres
+def test_negative_quantity_is_an_error_naming_order_column_and_value(
+    setup: tuple[sa.Engine, Tables, Config],
+) -> None:
+    """No line of that order is written; the others sync; NULL cells are simply no such size."""
+    engine, tables, config = setup
+    rows = _orders(4)
+    bad, with_nulls = rows[1], rows[2]
+    size = sorted(_sizes_of(bad, tables))[0]
+    bad[size] = -3
+    insert_orders(engine, tables.staging, iter([rows]))  # every absent size of every row is NULL
+    report = _detect(engine, tables, config)
+    assert [r.record_uuid for r in report.invalid_quantities] == [bad["record_uuid"]]
+    message = report.invalid_quantities[0].reason
+    assert bad["AAG ORDER NUMBER"] in message and f"size column '{size}' has quantity -3" in message
+    assert _lines(engine, tables, bad["record_uuid"]) == {}
+    assert len(_lines(engine, tables, with_nulls["record_uuid"])) == len(_sizes_of(with_nulls, tables))
+    target = tables.target
+    with engine.connect() as conn:
+        state, stored = conn.execute(
+            sa.select(target.c.sync_state, target.c.sync_error_message).where(
+                target.c.record_uuid == bad["record_uuid"]
+            )
+        ).one()
+    assert state == SyncState.ERROR.value and stored == message
+    assert report.as_dict()["invalid_quantities"][0]["reason"] == message
+
+
+@pytest.mark.postgres
+def test_a_synced_order_turning_negative_keeps_its_lines_and_recovers_when_fixed(
+    setup: tuple[sa.Engine, Tables, Config],
+) -> None:
+    """Its lines stay exactly as monday has them (nothing zeroed); fixing staging makes it PENDING again."""
+    engine, tables, config = setup
+    rows = _orders(2)
+    insert_orders(engine, tables.staging, iter([rows]))
+    _detect(engine, tables, config)
+    _mark_synced(engine, tables)
+    order = rows[0]
+    size = sorted(_sizes_of(order, tables))[0]
+    before = _lines(engine, tables, order["record_uuid"])
+    _set_staging(engine, tables, order["record_uuid"], **{size: -1})
+    report = _detect(engine, tables, config)
+    assert len(report.invalid_quantities) == 1
+    assert _lines(engine, tables, order["record_uuid"]) == before
+    assert _detect(engine, tables, config).invalid_quantities == []  # unchanged staging: still ERROR, no churn
+    _set_staging(engine, tables, order["record_uuid"], **{size: 7777})
+    report = _detect(engine, tables, config)
+    assert report.updated == 1 and report.invalid_quantities == []
+    assert _lines(engine, tables, order["record_uuid"])[size] == (
+        7777,
+        SyncState.PENDING.value,
+        ActionType.UPDATE.value,
+    )
+
+
+def test_text_in_a_size_column_on_sqlite_is_an_error(tmp_path: Path) -> None:
+    """SQLite's INTEGER affinity keeps 'abc' and 2.5 as they are; both are refused, named."""
+    engine = make_engine(f"sqlite:///{tmp_path / 'o.db'}")
+    tables = build_tables()
+    create_schema(engine, tables)
+    rows = _orders(3)
+    rows[0]["M"], rows[1]["XS"] = "abc", 2.5
+    with engine.begin() as conn:  # insert_orders counts lines and would trip over the text itself
+        conn.execute(tables.staging.insert(), [{**dict.fromkeys(tables.sizes), **r} for r in rows])
+    report = _detect(engine, tables, load_config(shipped_config_path()))
+    reasons = {r.record_uuid: r.reason for r in report.invalid_quantities}
+    assert "size column 'M' has quantity 'abc'" in reasons[rows[0]["record_uuid"]]
+    assert "size column 'XS' has quantity 2.5" in reasons[rows[1]["record_uuid"]]
+    assert rows[2]["record_uuid"] not in reasons
+    engine.dispose()
+
+
+@pytest.mark.parametrize("dialect", [mssql.dialect(), postgresql.dialect()], ids=["mssql", "postgresql"])
+def test_line_refresh_and_quantity_rule_compile(dialect: sa.Dialect) -> None:
+    """The set-based statements render for SQL Server (HASHBYTES, CASE unpivot) and PostgreSQL."""
+    tables = build_tables()
+    statements = line_statements(tables, ["CANCELLED"], True, sa.literal("2026-01-01", sa.DateTime()))
+    compiled = {
+        name: str(getattr(statements, name).compile(dialect=dialect))
+        for name in ("delete_unsynced", "zero", "update", "insert")
+    }
+    hash_fn = "HASHBYTES('SHA2_256'" if dialect.name == "mssql" else "sha256(convert_to("
+    assert hash_fn in compiled["insert"] and hash_fn in compiled["update"]
+    assert "CASE" in compiled["zero"] and "UNION ALL" in compiled["insert"]
+    rule = str(invalid_size_sql(tables.target.c["M"], dialect.name).compile(dialect=dialect))
+    assert "floor" in rule.lower() and "< " in rule
