@@ -201,13 +201,14 @@ def detect_changes(
     report.unchanged = total_valid - report.new - report.updated
     if report.new or report.updated:
         report.invalid_quantities = mark_invalid_quantities(conn, tables, pass_ts)
+        refresh_statistics(conn, (target,))  # PostgreSQL plans the unpivot badly on a target it has no stats for
         lines = refresh_lines(
             conn, tables, cancelled_types, config.change_detection.removed_size_policy == "delete", pass_ts
         )
         report.lines_inserted, report.lines_updated = lines.inserted, lines.updated
         report.lines_zeroed, report.lines_deleted = lines.zeroed, lines.deleted
         report.lines_marked_delete = lines.marked_delete
-        refresh_statistics(conn, (target, tables.lines))
+        refresh_statistics(conn, (tables.lines,))
     return report
 
 
