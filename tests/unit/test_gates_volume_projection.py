@@ -46,9 +46,20 @@ def test_typical_book_is_bound_by_complexity() -> None:
     assert (priced.item_requests, priced.subitem_requests, priced.group_requests) == (6, 24, 2)
     assert priced.requests == 33
     assert priced.points == (300 + 1200 + 60) * 10_000
+    assert priced.request_points == 50 * 10_000
     p = project(priced, VolumeLimits())
     assert p.binding == "complexity per minute"
-    assert math.isclose(p.projected_minutes, (15_600_000 - 10_000_000) / 10_000_000)
+    # One full minute (10M = 20 whole requests), then 5.6M = 12 requests at 0.25 s each.
+    assert math.isclose(p.projected_minutes, 1 + 12 * 0.25 / 60)
+
+
+def test_a_minute_carries_only_whole_requests() -> None:
+    """A 5.88M budget carries 11 requests of 500,000 (5.5M), not 5.88M: 25.7M points need 5 minutes."""
+    work = PendingWork(500, 500, 0, 2001, 2001, 71)
+    limits = VolumeLimits(complexity_per_minute=5_880_000, request_latency_s=0.3)
+    p = project(price(work, _client(), limits), limits)
+    last = 25_720_000 - 4 * 5_500_000
+    assert math.isclose(p.minutes["complexity per minute"], 4 + math.ceil(last / 500_000) * 0.3 / 60)
 
 
 def test_requests_follow_the_clients_complexity_cap_not_batch_size() -> None:

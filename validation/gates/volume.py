@@ -23,11 +23,15 @@ from __future__ import annotations
 __all__ = ["VolumeGate", "limits_for_run"]
 
 import dataclasses
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict
 from typing import Any
 
+import httpx
+
 from sync.config import Config
-from sync.connect import open_client
+from sync.connect import EMULATOR_TOKEN, build_client, open_client
 from sync.db import make_engine
 from sync.monday.client import MondayClient
 from sync.monday.errors import MondayError, MondayFatalError
@@ -75,7 +79,7 @@ class VolumeGate:
         finally:
             engine.dispose()
         problems: list[str] = []
-        with open_client(config, ctx.env_name, transport=ctx.options.get("transport")) as client:
+        with _reader(config, ctx.env_name, ctx.options.get("transport")) as client:
             priced = price(work, client, limits)
             try:
                 capacities = _capacities(client, env.monday.board_id, env.monday.subitem_board_id, work)
@@ -138,6 +142,24 @@ class VolumeGate:
         return gate_result(
             ctx, self.name, passed=not problems, summary=_summary(findings), metrics=metrics, evidence=evidence
         )
+
+
+@contextmanager
+def _reader(config: Config, env_name: str, transport: httpx.BaseTransport | None) -> Iterator[MondayClient]:
+    """The environment's client; on the local emulator a read-only copy, so parallel gates never race a save."""
+    state = config.emulator_state_path(env_name)
+    if transport is not None or state is None:
+        with open_client(config, env_name, transport=transport) as client:
+            yield client
+        return
+    from sync.emulator import Emulator, EmulatorTransport
+
+    emulator = Emulator.load(state) if state.exists() else Emulator(require_token=False)
+    client = build_client(config, env_name, EmulatorTransport(emulator), EMULATOR_TOKEN)
+    try:
+        yield client
+    finally:
+        client.http.close()
 
 
 def _capacities(client: MondayClient, board_id: int, subitem_board_id: int, work: PendingWork) -> list[Capacity]:

@@ -8,8 +8,10 @@ reads ``batch_size`` to guess a request count.
 
 Minutes per bound (the largest binds):
 
-* complexity per minute: a fresh minute budget is spent at once, every point past it waits
-  its share of a minute, so ``max(0, points - budget) / budget``;
+* complexity per minute: a request is never split, so a minute carries only whole requests:
+  ``floor(budget / request cost) x request cost`` points, the request cost being the
+  client's biggest request. A fresh minute is spent at once; the push needs
+  ``ceil(points / carried)`` minutes, the last one only as long as its requests' round trips;
 * requests per minute: the same for the request count;
 * round trips: each board is written serially, the two boards in parallel, so the busier
   board's requests x the per-request latency.
@@ -93,6 +95,7 @@ class Priced:
     read_requests: int
     points: int
     aliases_per_request: float
+    request_points: int
 
     @property
     def requests(self) -> int:
@@ -200,20 +203,41 @@ def price(work: PendingWork, planner: BatchPlanner, limits: VolumeLimits) -> Pri
     )
     writes = work.new_items + work.changed_items + work.subitems + work.new_groups
     write_requests = items + updates + subitems + groups
-    return Priced(items + updates, subitems, groups, reads, points, writes / write_requests if write_requests else 0.0)
+    kinds = (
+        ("create_item", work.new_items),
+        ("change_multiple_column_values", work.changed_items),
+        ("create_subitem", work.subitems),
+        ("create_group", work.new_groups),
+    )
+    biggest = max(
+        (len(planner.batch_plan(op, min(n, limits.engine_batch))[0]) * planner.alias_cost(op) for op, n in kinds if n),
+        default=0,
+    )
+    per_request = writes / write_requests if write_requests else 0.0
+    return Priced(items + updates, subitems, groups, reads, points, per_request, biggest)
 
 
 def project(priced: Priced, limits: VolumeLimits) -> Projection:
     """Minutes under each bound; the largest one binds."""
-    budget, rpm = limits.complexity_per_minute, limits.requests_per_minute
+    rpm, cost = limits.requests_per_minute, max(priced.request_points, 1)
+    carried = max(limits.complexity_per_minute // cost, 1) * cost
     busiest = max(priced.item_requests + priced.group_requests + priced.read_requests, priced.subitem_requests)
     minutes = {
-        "complexity per minute": max(0, priced.points - budget) / budget,
-        "requests per minute": max(0, priced.requests - rpm) / rpm,
+        "complexity per minute": _minutes(priced.points, carried, cost, limits),
+        "requests per minute": _minutes(priced.requests, rpm, 1, limits),
         "round trips": busiest * limits.request_latency_s / 60,
     }
     binding = max(minutes, key=lambda k: minutes[k])
     return Projection(minutes, binding, minutes[binding])
+
+
+def _minutes(amount: int, per_minute: int, unit: int, limits: VolumeLimits) -> float:
+    """Whole minutes of ``per_minute`` before the last one, then the last one's round trips."""
+    if amount <= per_minute:
+        return 0.0
+    full = math.ceil(amount / per_minute) - 1
+    last_requests = math.ceil((amount - full * per_minute) / unit)
+    return full + last_requests * limits.request_latency_s / 60
 
 
 def schedule(
