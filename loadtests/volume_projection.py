@@ -40,7 +40,7 @@ from sync.monday.client import MondayClient
 from sync.monday.retry import RetryPolicy
 from validation.gates.runner import GateContext, run_gates
 from validation.gates.volume import VolumeGate, limits_for_run
-from validation.gates.volume_model import PendingWork, days_by_plan, price
+from validation.gates.volume_model import PendingWork, VolumeLimits, days_by_plan, price
 from validation.load.rules import ENV_NAME, load_profile, user_config
 
 
@@ -123,11 +123,12 @@ def book_table(result: dict[str, Any], book_orders: int) -> list[dict[str, Any]]
     per_order = work["subitems"] / max(work["new_items"] + work["changed_items"], 1)
     lines = round(book_orders * per_order)
     book = PendingWork(book_orders, book_orders, 0, lines, lines, work["new_groups"])
-    limits = replace(result_limits(result), engine_batch=1)
+    limits = VolumeLimits(**result["limits"])
     base: MondayClient = result["client"]
     rows = []
-    for name, max_batch, engine_batch in (("engine", base.max_batch, result["limits"]["engine_batch"]), ("naive", 1, 1)):
-        priced = price(book, _offline_client(max_batch, base), replace(limits, engine_batch=engine_batch))
+    for name, max_batch in (("engine", base.max_batch), ("naive", 1)):
+        batch = limits.engine_batch if name == "engine" else 1
+        priced = price(book, _offline_client(max_batch, base), replace(limits, engine_batch=batch))
         rows.append(
             {
                 "client": name,
@@ -137,12 +138,6 @@ def book_table(result: dict[str, Any], book_orders: int) -> list[dict[str, Any]]
             }
         )
     return rows
-
-
-def result_limits(result: dict[str, Any]) -> Any:
-    from validation.gates.volume_model import VolumeLimits
-
-    return VolumeLimits(**result["limits"])
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -161,7 +156,10 @@ def main(argv: list[str] | None = None) -> int:
     dur = result["measured_minutes"] / result["projected_minutes"] - 1 if result["projected_minutes"] else float("inf")
     calls = result["measured_calls"] / result["projected_calls"] - 1 if result["projected_calls"] else float("inf")
     ok = abs(dur) <= args.tolerance and abs(calls) <= args.tolerance
-    print(f"profile {result['profile']}: {result['orders']} orders, {result['records']} records; run {result['run_status']}")
+    print(
+        f"profile {result['profile']}: {result['orders']} orders, {result['records']} records; "
+        f"run {result['run_status']}"
+    )
     print(f"{'':10} {'projected':>10} {'measured':>10} {'delta':>8}")
     print(f"{'minutes':10} {result['projected_minutes']:>10.2f} {result['measured_minutes']:>10.2f} {dur:>+8.1%}")
     print(f"{'calls':10} {result['projected_calls']:>10,} {result['measured_calls']:>10,} {calls:>+8.1%}")
