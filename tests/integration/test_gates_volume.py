@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
 import pytest
@@ -56,12 +57,13 @@ def test_demo_fits_one_window_and_shows_its_plan(
     result = _run(config_path, tmp_path / "run")
     assert result.status is GateStatus.PASSED, result.summary
     assert result.metrics["new_items"] == 300
-    assert result.metrics["subitems"] == 1221
+    assert result.metrics["subitems"] == 1172  # lines of cancelled orders are never created
     assert result.metrics["items_board_items_limit"] == 10_000
     assert result.metrics["items_board_overflow"] == 0
     assert result.metrics["windows_needed"] == 1
-    # 6 item requests (50 aliases each) + 25 subitem requests + group requests + the board read.
-    assert result.metrics["requests"] == 6 + 25 + 1 + result.metrics["new_groups"] // 50 + 1
+    # 6 item requests (50 aliases each) + 24 subitem requests + group requests + the board read:
+    # exactly what a sync of this demo sends (GetBoards 1, CreateGroups 2, CreateItems 6, CreateSubitems 24).
+    assert result.metrics["requests"] == 6 + 24 + math.ceil(result.metrics["new_groups"] / 50) + 1
     assert "bound by complexity per minute" in result.summary
     folder = tmp_path / "run" / "volume-feasibility"
     data = json.loads((folder / "volume.json").read_text(encoding="utf-8"))
@@ -112,7 +114,7 @@ def test_a_client_that_stops_batching_breaks_the_daily_budget(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, database_url: str
 ) -> None:
     """Seeded client defect: plan_batches sends one alias per request. batch_size still says 50, the
-    gate prices the client's real requests (1,588 instead of 33) and the Free plan's 1,000 daily calls fail it."""
+    gate prices the client's real requests (1,540 instead of 33) and the Free plan's 1,000 daily calls fail it."""
     config_path = build_demo(tmp_path / "demo", monkeypatch, database_url)
     _set(config_path, "cutover", monday_plan="free")
     healthy = _run(config_path, tmp_path / "run0")
@@ -138,3 +140,23 @@ def test_an_emulator_that_hides_items_limit_cannot_pass(
     monkeypatch.setattr(views.BoardView, "items_limit", property(lambda self: None))
     result = _run(config_path, tmp_path / "run")
     assert_gate_caught(result, "items board 9609317401: monday reported no items_limit, capacity unknown")
+
+
+def test_projected_calls_are_the_calls_a_sync_makes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, database_url: str
+) -> None:
+    """The gate's call count for the demo equals the requests the real engine then sends to the emulator."""
+    from sync.connect import open_client, open_db
+    from sync.engine import SyncOptions, run_with
+
+    config_path = build_demo(tmp_path / "demo", monkeypatch, database_url)
+    projected = _run(config_path, tmp_path / "run").metrics["requests"]
+    config = load_config(config_path)
+    engine, tables = open_db(config, "development")
+    try:
+        with open_client(config, "development") as client:
+            summary = run_with(config, "development", SyncOptions(), client=client, db=engine, tables=tables)
+    finally:
+        engine.dispose()
+    assert summary.status == "SUCCEEDED"
+    assert client.stats.requests == projected

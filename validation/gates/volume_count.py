@@ -1,8 +1,8 @@
 """Count what the next push has to do, straight from the database (set-based, nothing loaded).
 
 Orders not SYNCED-and-unchanged in target, their size lines with qty > 0 (all of them, and
-those of new orders, which are the creates on the subitems board), and the groups the push
-will create. Used by ``volume-feasibility``.
+those of new orders, which are the creates on the subitems board; none for a cancelled
+order), and the groups the push will create. Used by ``volume-feasibility``.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from sync.states import SyncState
 from validation.gates.volume_model import PendingWork
 
 BUSINESS_KEY = "AAG ORDER NUMBER"
+CANCEL_COLUMN = "ORDER TYPE"
 
 
 def count_pending(config: Config, env_name: str, engine: Engine) -> PendingWork:
@@ -40,7 +41,10 @@ def count_pending(config: Config, env_name: str, engine: Engine) -> PendingWork:
     )
     is_new = t.c.record_uuid.is_(None)
     pending = sa.or_(is_new, changed)
-    lines = sum((sa.case((s.c[size] > 0, 1), else_=0) for size in sizes), sa.literal(0))
+    sized = sum((sa.case((s.c[size] > 0, 1), else_=0) for size in sizes), sa.literal(0))
+    # A cancelled order's lines all go to qty 0 (sync.changes): none of them is created.
+    cancelled = s.c[CANCEL_COLUMN].in_(list(config.change_detection.cancelled_order_types))
+    lines = sa.case((cancelled, 0), else_=sized)
     joined = s.outerjoin(t, s.c[BUSINESS_KEY] == t.c[BUSINESS_KEY])
     totals = sa.select(
         sa.func.count(),
