@@ -24,6 +24,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from sqlalchemy.engine import URL, make_url
 
+from sync.config_cutover import CutoverPlan
 from sync.errors import ConfigError, ConfigProblem
 
 __all__ = [
@@ -31,6 +32,7 @@ __all__ = [
     "ChangeDetectionConfig",
     "ColumnMapping",
     "Config",
+    "CutoverPlan",
     "DatabaseConfig",
     "EnvironmentConfig",
     "GroupNaming",
@@ -227,6 +229,7 @@ class Config(_Strict):
     sizes: SizeDiscovery = SizeDiscovery()
     change_detection: ChangeDetectionConfig = ChangeDetectionConfig()
     alerts: dict[str, str] = {}
+    cutover: CutoverPlan = CutoverPlan()
     environments: dict[str, EnvironmentConfig]
     path: Path = Path(DEFAULT_CONFIG_NAME)
 

@@ -30,7 +30,7 @@ __all__ = ["register"]
     "--window-hours",
     type=click.FloatRange(min=0, min_open=True),
     default=None,
-    help="Cutover window for volume-feasibility (default 4).",
+    help="Cutover window for volume-feasibility (default: [cutover] window_hours, 4).",
 )
 @click.pass_obj
 def gates(app: AppContext, env: str, only: tuple[str, ...], report_dir: Path, window_hours: float | None) -> int:

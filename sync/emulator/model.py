@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 STATES = ("active", "archived", "deleted")
+#: monday's documented board capacity ("exceeded the limit of 10,000 items per board", monday-api.md §4).
+DEFAULT_ITEMS_LIMIT = 10_000
 
 
 @dataclass
@@ -133,6 +135,7 @@ class Board:
     groups: list[Group] = field(default_factory=list)
     item_ids: list[str] = field(default_factory=list)
     state: str = "active"
+    items_limit: int = DEFAULT_ITEMS_LIMIT
 
     def subitems_board_id(self) -> str | None:
         """The board that holds this board's subitems, read from its ``subtasks`` column settings."""
@@ -158,6 +161,7 @@ class Board:
             "state": self.state,
             "columns": [c.to_dict() for c in self.columns.values()],
             "groups": [g.to_dict() for g in self.groups],
+            "items_limit": self.items_limit,
         }
         if with_items:
             out["item_ids"] = self.item_ids
@@ -177,4 +181,5 @@ class Board:
             groups,
             [str(i) for i in raw.get("item_ids", [])],
             str(raw.get("state", "active")),
+            int(raw.get("items_limit", DEFAULT_ITEMS_LIMIT)),
         )

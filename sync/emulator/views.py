@@ -45,6 +45,11 @@ class BoardView:
     def items_count(self) -> int:
         return len(query.active_items(self._api.state, self._board))
 
+    @property
+    def items_limit(self) -> int:
+        """The board's capacity (``ItemsLimitationException`` past it)."""
+        return self._board.items_limit
+
     def columns(self, _info: Any, ids: list[str] | None = None) -> list[Column]:
         return [c for c in self._board.columns.values() if ids is None or c.id in ids]
 

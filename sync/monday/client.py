@@ -31,6 +31,7 @@ from sync.monday import operations as ops
 from sync.monday.errors import MondayError, MondayFatalError, MondayRecordError, MondayRetriableError
 from sync.monday.graphql import GraphQLResult, execute
 from sync.monday.models import (
+    BoardCapacity,
     BoardInfo,
     ClientStats,
     ComplexityInfo,
@@ -77,6 +78,35 @@ class MondayClient:
         doc = ops.Document("GetBoards", ops.BOARDS, {"ids": [str(b) for b in board_ids], "limit": len(board_ids)})
         boards = self._send(doc, "boards").data.get("boards") or []
         return [board_from(b) for b in boards if b]
+
+    def board_capacity(self, board_ids: Sequence[int]) -> list[BoardCapacity]:
+        """``items_count`` and ``items_limit`` of each board; boards the token cannot see are absent."""
+        variables = {"ids": [str(b) for b in board_ids], "limit": len(board_ids)}
+        doc = ops.Document("BoardCapacity", ops.BOARD_CAPACITY, variables)
+        boards = self._send(doc, "boards").data.get("boards") or []
+        return [
+            BoardCapacity(
+                int(b["id"]),
+                int(b.get("items_count") or 0),
+                int(b["items_limit"]) if b.get("items_limit") is not None else None,
+            )
+            for b in boards
+            if b
+        ]
+
+    # ------------------------------------------------------- batch planning
+    def alias_cost(self, operation: str) -> int:
+        """The complexity this client prices one alias of ``operation`` at (the pacer's table, else 10,000)."""
+        return self.pacer.estimate(operation) if self.pacer else _UNIT_COST
+
+    def batch_plan(self, operation: str, count: int) -> list[range]:
+        """The alias ranges :meth:`create_items` & co. send for ``count`` writes, one range per request."""
+        return ops.plan_batches(
+            count,
+            max_aliases=self.max_batch,
+            cost_per_alias=self.alias_cost(operation),
+            max_complexity=self.max_request_complexity,
+        )
 
     def iter_items(self, board_id: int, *, limit: int = 500) -> Iterator[ItemRecord]:
         """Every active item on the board, page by page (items_page, then next_items_page)."""
@@ -151,11 +181,7 @@ class MondayClient:
         timeout after monday applied the request cannot create a group twice.
         """
         out: dict[str, str | MondayError] = {}
-        unit = self.pacer.estimate("create_group") if self.pacer else _UNIT_COST
-        batches = ops.plan_batches(
-            len(names), max_aliases=self.max_batch, cost_per_alias=unit, max_complexity=self.max_request_complexity
-        )
-        for batch_no, batch in enumerate(batches):
+        for batch_no, batch in enumerate(self.batch_plan("create_group", len(names))):
             chunk = [names[i] for i in batch]
             result = self._send(
                 ops.create_groups_document(board_id, chunk),
@@ -241,17 +267,9 @@ class MondayClient:
     ) -> list[Outcome]:
         if len(set(keys)) != len(keys):
             raise ValueError(f"{operation}: keys must be unique within one call")
-        unit = self.pacer.estimate(operation) if self.pacer else _UNIT_COST
         done: dict[int, Outcome] = {}
         try:
-            for batch_no, batch in enumerate(
-                ops.plan_batches(
-                    len(keys),
-                    max_aliases=self.max_batch,
-                    cost_per_alias=unit,
-                    max_complexity=self.max_request_complexity,
-                )
-            ):
+            for batch_no, batch in enumerate(self.batch_plan(operation, len(keys))):
                 self._write_batch(operation, keys, list(batch), f"{idempotency_key}-{batch_no}", build, done)
         except MondayError as exc:
             exc.completed = tuple(done[i] for i in sorted(done))

@@ -8,6 +8,7 @@ opaque (groups, columns).
 from __future__ import annotations
 
 __all__ = [
+    "BoardCapacity",
     "BoardInfo",
     "ClientStats",
     "ColumnInfo",
@@ -54,6 +55,15 @@ class BoardInfo:
     name: str
     columns: list[ColumnInfo]
     groups: list[GroupInfo]
+
+
+@dataclass(frozen=True)
+class BoardCapacity:
+    """How full a board is: ``items_count`` now, ``items_limit`` its cap (None when monday does not say)."""
+
+    board_id: int
+    items_count: int
+    items_limit: int | None
 
 
 @dataclass(frozen=True)

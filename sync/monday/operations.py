@@ -14,6 +14,7 @@ from __future__ import annotations
 
 __all__ = [
     "BOARDS",
+    "BOARD_CAPACITY",
     "COMPLEXITY",
     "COMPLEXITY_FIELDS",
     "DEFAULT_MAX_ALIASES",
@@ -61,6 +62,12 @@ query GetBoards($ids: [ID!], $limit: Int) {
     columns { id title type settings_str }
     groups { id title }
   }
+}
+"""
+
+BOARD_CAPACITY = """
+query BoardCapacity($ids: [ID!], $limit: Int) {
+  boards(ids: $ids, limit: $limit) { id items_count items_limit }
 }
 """
 

@@ -1,239 +1,210 @@
-"""Gate ``volume-feasibility``: the pending work fits monday's limits inside the cutover window.
+"""Gate ``volume-feasibility``: the pending book fits the boards, the plan's daily calls and the windows.
 
 The origin pushed 29 records in 60 s and nobody had priced a full order book against
-monday's budgets. This gate counts the environment's pending work straight from the
-database (set-based SQL, nothing loaded into memory), prices it with monday's published
-costs and limits, and projects how long the push takes under each bound:
+monday's limits. This gate counts the environment's pending work in the database
+(:mod:`validation.gates.volume_count`), reads each board's ``items_count`` and
+``items_limit`` through the environment's own client, prices the push from the batches
+that client really builds (:mod:`validation.gates.volume_model`) and checks:
 
-* complexity per minute (every create/change costs ~10,000 points);
-* requests per minute (writes go out as aliased batches of ``sync.batch_size``);
-* daily calls (a request beyond the plan's daily cap waits for midnight UTC).
+* **capacity**: items on the board + planned creates fit ``items_limit``, on the items board
+  and on the subitems board; otherwise it says how many fit and how many do not;
+* **windows**: the push, paced by the binding bound (complexity/minute, requests/minute or
+  round trips) and cut by the plan's daily calls, needs N windows of ``[cutover]
+  window_hours``; it passes only when ``[cutover] initial_load_windows`` >= N. The page shows
+  the schedule: window k carries these orders and ends at roughly this time.
 
-The largest projection is the *binding* bound; it must fit the window (default 4 h,
-``ordersync gates ENV --window-hours N``). ``[sync] complexity_budget_per_minute`` and
-``requests_per_minute`` in the config override the defaults.
+Knobs: ``[cutover] monday_plan`` (daily calls, requests/minute), ``[sync]
+complexity_budget_per_minute`` / ``requests_per_minute`` (override the plan's), command-line
+``--window-hours``; options ``request_latency_s`` etc. override :class:`VolumeLimits` fields.
 """
 
 from __future__ import annotations
 
+__all__ = ["VolumeGate", "limits_for_run"]
+
 import dataclasses
-import math
-from dataclasses import asdict, dataclass
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict
 from typing import Any
 
-import sqlalchemy as sa
-from sqlalchemy.engine import Engine
+import httpx
 
 from sync.config import Config
-from sync.db import build_tables, discover_sizes, make_engine
-from sync.states import SyncState
-from validation.gates.evidence import md_table, write_json, write_text
+from sync.connect import EMULATOR_TOKEN, build_client, open_client
+from sync.db import make_engine
+from sync.monday.client import MondayClient
+from sync.monday.errors import MondayError, MondayFatalError
+from sync.monday.plans import PLAN_LIMITS
+from sync.pending import CHUNK_ROWS
+from validation.gates.evidence import write_json, write_text
 from validation.gates.runner import GateContext, GateResult, gate_result
-
-__all__ = ["PendingWork", "Projection", "VolumeGate", "VolumeLimits", "count_pending", "project"]
-
-MINUTES_PER_DAY = 24 * 60
-BUSINESS_KEY = "AAG ORDER NUMBER"
+from validation.gates.volume_count import count_pending
+from validation.gates.volume_model import Capacity, PendingWork, VolumeLimits, price, project, schedule
+from validation.gates.volume_report import VolumeFindings, render
 
 
-@dataclass(frozen=True)
-class VolumeLimits:
-    """monday's costs and limits (monday-api.md: rate limits); every number is a knob, none is hidden."""
-
-    create_item: int = 10_000
-    create_subitem: int = 10_000
-    change: int = 10_000
-    create_group: int = 10_000
-    complexity_per_minute: int = 10_000_000  # personal tokens
-    requests_per_minute: int = 5_000  # Enterprise
-    daily_calls: int = 25_000  # Enterprise
-    max_request_complexity: int = 5_000_000
-    batch_size: int = 50
-    window_hours: float = 4.0
-
-    @classmethod
-    def for_run(cls, config: Config, options: dict[str, Any]) -> VolumeLimits:
-        """Defaults, then the config's ``[sync]`` pacing keys, then command-line options."""
-        limits = cls(batch_size=config.sync.batch_size)
-        if config.sync.complexity_budget_per_minute:
-            limits = dataclasses.replace(
-                limits, complexity_per_minute=config.sync.complexity_budget_per_minute
-            )
-        if config.sync.requests_per_minute:
-            limits = dataclasses.replace(limits, requests_per_minute=config.sync.requests_per_minute)
-        known = {f.name for f in dataclasses.fields(cls)}
-        overrides = {k: v for k, v in options.items() if k in known and v is not None}
-        return dataclasses.replace(limits, **overrides)
-
-
-@dataclass(frozen=True)
-class PendingWork:
-    """What the next push has to do, counted in the database."""
-
-    staging_rows: int
-    new_items: int
-    changed_items: int
-    subitems: int
-    new_groups: int
-
-
-@dataclass(frozen=True)
-class Projection:
-    """The priced work and the minutes each bound needs; ``binding`` is the largest."""
-
-    points: int
-    requests: int
-    minutes: dict[str, float]
-    binding: str
-    projected_minutes: float
-    window_minutes: float
-
-    @property
-    def fits(self) -> bool:
-        """The push ends inside the window."""
-        return self.projected_minutes <= self.window_minutes
+def limits_for_run(config: Config, options: dict[str, Any]) -> VolumeLimits:
+    """The plan's limits, then the config's ``[sync]`` pacing keys, then command-line options."""
+    plan = PLAN_LIMITS[config.cutover.monday_plan]
+    limits = VolumeLimits(
+        complexity_per_minute=config.sync.complexity_budget_per_minute or VolumeLimits.complexity_per_minute,
+        requests_per_minute=config.sync.requests_per_minute or plan.requests_per_minute,
+        daily_calls=plan.daily_calls,
+        window_hours=config.cutover.window_hours,
+        engine_batch=config.sync.batch_size,
+        chunk_rows=CHUNK_ROWS,
+    )
+    known = {f.name for f in dataclasses.fields(VolumeLimits)}
+    overrides = {k: v for k, v in options.items() if k in known and v is not None}
+    return dataclasses.replace(limits, **overrides)
 
 
 class VolumeGate:
-    """Pending items, subitems and groups, priced against monday's limits, fit the cutover window."""
+    """Pending items and subitems fit the boards' capacity, the plan's daily calls and the declared windows."""
 
     name = "volume-feasibility"
     description = (
-        "pending work priced against complexity/minute, requests/minute and daily calls fits the window"
+        "planned creates fit each board's items_limit; the push, priced from the client's batches, "
+        "fits the declared cutover windows under the plan's daily calls"
     )
 
     def run(self, ctx: GateContext) -> GateResult:
-        """Count, price, project and write volume.json + volume.md."""
-        limits = VolumeLimits.for_run(ctx.config, dict(ctx.options))
-        engine = make_engine(ctx.config.database_url(ctx.env_name))
+        """Count, read capacity, price, schedule; write volume.json + volume.md."""
+        config, env = ctx.config, ctx.config.environment(ctx.env_name)
+        limits = limits_for_run(config, dict(ctx.options))
+        engine = make_engine(config.database_url(ctx.env_name))
         try:
-            work = count_pending(ctx.config, ctx.env_name, engine)
+            work = count_pending(config, ctx.env_name, engine)
         finally:
             engine.dispose()
-        projection = project(work, limits)
+        problems: list[str] = []
+        with _reader(config, ctx.env_name, ctx.options.get("transport")) as client:
+            priced = price(work, client, limits)
+            try:
+                capacities = _capacities(client, env.monday.board_id, env.monday.subitem_board_id, work)
+            except MondayError as exc:
+                capacities = []
+                problems.append(f"could not read items_count / items_limit of the boards: {exc}")
+        projection = project(priced, limits)
+        problems += [c.describe() for c in capacities if c.overflow]
+        plan = config.cutover
+        orders = work.new_items + work.changed_items
+        windows = schedule(
+            priced.requests,
+            orders,
+            projection.projected_minutes,
+            window_minutes=limits.window_hours * 60,
+            every_minutes=plan.window_every_hours * 60,
+            daily_calls=limits.daily_calls,
+            first_start=plan.first_window_start,
+        )
+        carried = sum(w.calls for w in windows)
+        if carried < priced.requests:
+            problems.append(
+                f"the push needs {priced.requests:,} calls and {len(windows)} windows carry only {carried:,}"
+            )
+        elif len(windows) > plan.initial_load_windows:
+            problems.append(
+                f"the push needs {len(windows)} windows of {limits.window_hours:g} h "
+                f"({projection.projected_minutes:,.0f} min bound by {projection.binding}, {priced.requests:,} calls "
+                f"against {limits.daily_calls:,} a day on plan {plan.monday_plan.value}); the cutover declares "
+                f"{plan.initial_load_windows}: set [cutover] initial_load_windows = {len(windows)} in {config.path}"
+            )
+        findings = VolumeFindings(
+            ctx.env_name,
+            plan.monday_plan.value,
+            work,
+            limits,
+            priced,
+            projection,
+            capacities,
+            windows,
+            plan.initial_load_windows,
+            problems,
+        )
+        metrics = _metrics(work, findings)
         folder = ctx.evidence_dir(self.name)
-        metrics: dict[str, Any] = {
-            "checked": work.staging_rows,
-            **asdict(work),
-            "points": projection.points,
-            "requests": projection.requests,
-            "binding_bound": projection.binding,
-            "projected_minutes": round(projection.projected_minutes, 2),
-            "window_minutes": projection.window_minutes,
-        }
-        payload = {
-            "metrics": metrics,
-            "limits": asdict(limits),
-            "work": asdict(work),
-            "minutes_by_bound": projection.minutes,
-        }
         evidence = [
-            write_json(folder / "volume.json", payload),
-            write_text(folder / "volume.md", _markdown(ctx.env_name, work, limits, projection)),
+            write_json(
+                folder / "volume.json",
+                {
+                    "metrics": metrics,
+                    "limits": asdict(limits),
+                    "minutes_by_bound": dict(projection.minutes),
+                    "capacity": [{**asdict(c), "fit": c.fit, "overflow": c.overflow} for c in capacities],
+                    "schedule": [{**asdict(w), "ends_at": w.ends_at} for w in windows],
+                    "problems": problems,
+                },
+            ),
+            write_text(folder / "volume.md", render(findings)),
         ]
-        verdict = "fits" if projection.fits else "does NOT fit"
-        summary = (
-            f"{work.new_items} new + {work.changed_items} changed items, {work.subitems} subitems, "
-            f"{work.new_groups} groups = {projection.points:,} points / {projection.requests:,} requests; "
-            f"{projection.projected_minutes:.1f} min bound by {projection.binding}, {verdict} the "
-            f"{limits.window_hours:g} h window"
-        )
         return gate_result(
-            ctx, self.name, passed=projection.fits, summary=summary, metrics=metrics, evidence=evidence
+            ctx, self.name, passed=not problems, summary=_summary(findings), metrics=metrics, evidence=evidence
         )
 
 
-def count_pending(config: Config, env_name: str, engine: Engine) -> PendingWork:
-    """Orders not SYNCED-and-unchanged in target, their size lines with qty > 0, groups not yet created."""
-    env = config.environment(env_name)
-    sizes = discover_sizes(
-        engine, env.source_table, config.sizes.start_after, config.sizes.end_before, config.sizes.max_sizes
-    )
-    tables = build_tables(env.source_table, env.target_table, env.lines_table, sizes)
-    s, t = tables.staging, tables.target
-    compared = dict.fromkeys([*config.change_detection.hash_columns, *sizes])
-    if config.change_detection.include_mapped_columns:
-        compared.update(dict.fromkeys(env.mapping.items))
-    changed = sa.or_(
-        t.c.sync_state.is_(None),
-        t.c.sync_state != SyncState.SYNCED.value,
-        *(s.c[c].is_distinct_from(t.c[c]) for c in compared if c in s.c and c in t.c),
-    )
-    is_new = t.c.record_uuid.is_(None)
-    pending = sa.or_(is_new, changed)
-    lines = sum((sa.case((s.c[size] > 0, 1), else_=0) for size in sizes), sa.literal(0))
-    joined = s.outerjoin(t, s.c[BUSINESS_KEY] == t.c[BUSINESS_KEY])
-    totals = sa.select(
-        sa.func.count(),
-        sa.func.sum(sa.case((is_new, 1), else_=0)),
-        sa.func.sum(sa.case((sa.and_(~is_new, changed), 1), else_=0)),
-        sa.func.sum(sa.case((pending, lines), else_=0)),
-    ).select_from(joined)
-    group_columns = list(dict.fromkeys([*config.groups.columns, *config.groups.fallback_columns]))
-    keys = sa.select(*(s.c[c] for c in group_columns)).select_from(joined).where(pending).distinct()
-    existing_q = sa.select(tables.groups.c.group_name).where(tables.groups.c.board_id == env.monday.board_id)
-    with engine.connect() as conn:
-        rows, new, changed_n, subitems = conn.execute(totals).one()
-        names = {
-            _group_name(config, dict(zip(group_columns, row, strict=True))) for row in conn.execute(keys)
-        }
-        existing = set(conn.execute(existing_q).scalars())
-    names.discard(config.groups.sentinel)
-    return PendingWork(
-        int(rows or 0), int(new or 0), int(changed_n or 0), int(subitems or 0), len(names - existing)
-    )
+@contextmanager
+def _reader(config: Config, env_name: str, transport: httpx.BaseTransport | None) -> Iterator[MondayClient]:
+    """The environment's client; on the local emulator a read-only copy, so parallel gates never race a save."""
+    state = config.emulator_state_path(env_name)
+    if transport is not None or state is None:
+        with open_client(config, env_name, transport=transport) as client:
+            yield client
+        return
+    from sync.emulator import Emulator, EmulatorTransport
+
+    emulator = Emulator.load(state) if state.exists() else Emulator(require_token=False)
+    client = build_client(config, env_name, EmulatorTransport(emulator), EMULATOR_TOKEN)
+    try:
+        yield client
+    finally:
+        client.http.close()
 
 
-def _group_name(config: Config, values: dict[str, Any]) -> str:
-    """The engine's rule: primary columns when all are set, else the fallback, else the sentinel."""
-    naming = config.groups
-    for columns in (naming.columns, naming.fallback_columns):
-        parts = [str(values.get(c) or "").strip() for c in columns]
-        if all(parts):
-            return naming.separator.join(parts)
-    return naming.sentinel
+def _capacities(client: MondayClient, board_id: int, subitem_board_id: int, work: PendingWork) -> list[Capacity]:
+    found = {b.board_id: b for b in client.board_capacity([board_id, subitem_board_id])}
+    out = []
+    for label, bid, planned in (
+        ("items board", board_id, work.new_items),
+        ("subitems board", subitem_board_id, work.new_subitems),
+    ):
+        board = found.get(bid)
+        if board is None:
+            raise MondayFatalError(
+                f"{label} {bid} not found or not visible with this token", code="InvalidBoardIdException"
+            )
+        out.append(Capacity(label, bid, board.items_count, board.items_limit, planned))
+    return out
 
 
-def project(work: PendingWork, limits: VolumeLimits) -> Projection:
-    """Price the work and project the minutes under each bound; the largest one binds."""
-    kinds = (
-        (work.new_groups, limits.create_group),
-        (work.new_items, limits.create_item),
-        (work.changed_items, limits.change),
-        (work.subitems, limits.create_subitem),
-    )
-    points = sum(n * cost for n, cost in kinds)
-    requests = 0
-    for n, cost in kinds:
-        per_request = max(1, min(limits.batch_size, limits.max_request_complexity // max(cost, 1)))
-        requests += math.ceil(n / per_request)
-    days_of_quota = math.ceil(requests / limits.daily_calls) if requests else 0
-    minutes = {
-        "complexity per minute": points / limits.complexity_per_minute,
-        "requests per minute": requests / limits.requests_per_minute,
-        # Requests beyond today's cap wait for midnight UTC: each extra day of quota is a day.
-        "daily calls": max(0, days_of_quota - 1) * MINUTES_PER_DAY,
+def _metrics(work: PendingWork, f: VolumeFindings) -> dict[str, Any]:
+    records = work.new_items + work.changed_items + work.subitems
+    return {
+        "checked": work.staging_rows,
+        **asdict(work),
+        "points": f.priced.points,
+        "requests": f.priced.requests,
+        "aliases_per_request": round(f.priced.aliases_per_request, 2),
+        "calls_per_record": round(f.priced.requests / records, 4) if records else 0.0,
+        "binding_bound": f.projection.binding,
+        "projected_minutes": round(f.projection.projected_minutes, 2),
+        "window_minutes": f.limits.window_hours * 60,
+        "daily_calls": f.limits.daily_calls,
+        "monday_plan": f.plan,
+        "windows_needed": len(f.windows),
+        "windows_declared": f.declared_windows,
+        **{f"{c.board.split()[0]}_board_overflow": c.overflow for c in f.capacities},
+        **{f"{c.board.split()[0]}_board_items_limit": c.items_limit for c in f.capacities},
     }
-    binding = max(minutes, key=lambda k: minutes[k])
-    return Projection(points, requests, minutes, binding, minutes[binding], limits.window_hours * 60)
 
 
-def _markdown(env_name: str, work: PendingWork, limits: VolumeLimits, projection: Projection) -> str:
-    verdict = "fits" if projection.fits else "does NOT fit"
-    return (
-        f"# volume-feasibility: {env_name}\n\n"
-        f"Projected {projection.projected_minutes:.2f} min, bound by **{projection.binding}**; "
-        f"{verdict} the {limits.window_hours:g} h window.\n\n## Pending work\n\n"
-        + md_table(["what", "count"], list(asdict(work).items()))
-        + f"\nPriced: {projection.points:,} complexity points in {projection.requests:,} requests.\n\n"
-        "## Minutes by bound\n\n"
-        + md_table(
-            ["bound", "minutes", "binding"],
-            [
-                (k, f"{v:.2f}", "yes" if k == projection.binding else "")
-                for k, v in projection.minutes.items()
-            ],
-        )
-        + "\n## Limits used\n\n"
-        + md_table(["knob", "value"], list(asdict(limits).items()))
+def _summary(f: VolumeFindings) -> str:
+    w = f.work
+    head = (
+        f"{w.new_items:,} new + {w.changed_items:,} changed items, {w.subitems:,} subitems, {w.new_groups:,} groups = "
+        f"{f.priced.points:,} points / {f.priced.requests:,} calls; {f.projection.projected_minutes:,.1f} min bound by "
+        f"{f.projection.binding}; needs {len(f.windows)} window(s) of {f.limits.window_hours:g} h, "
+        f"{f.declared_windows} declared"
     )
+    return head + ("" if not f.problems else ": " + "; ".join(f.problems))
