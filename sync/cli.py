@@ -26,6 +26,7 @@ __all__ = ["cli", "main"]
 
 COMMAND_MODULES = (
     "config_cmd",
+    "init_cmd",
     "db_cmd",
     "demo_cmd",
     "emulator_cmd",
@@ -48,11 +49,12 @@ COMMAND_MODULES = (
     help="Config file (default: $ORDERSYNC_CONFIG or ./ordersync.toml).",
 )
 @click.option("--log-json", is_flag=True, help="Write structured JSON logs to stderr.")
+@click.option("-v", "--verbose", is_flag=True, help="Show INFO logs, libraries' too (Great Expectations, httpx).")
 @click.pass_context
-def cli(ctx: click.Context, config_path: Path | None, log_json: bool) -> None:
+def cli(ctx: click.Context, config_path: Path | None, log_json: bool, verbose: bool) -> None:
     """Move orders from SQL Server into monday.com, and cut over from dev to prod behind gates."""
-    ctx.obj = AppContext(config_path=config_path, log_json=log_json)
-    configure_logging(json_logs=log_json)
+    ctx.obj = AppContext(config_path=config_path, log_json=log_json, verbose=verbose)
+    configure_logging(json_logs=log_json, verbose=verbose)
 
 
 def _register_commands() -> None:

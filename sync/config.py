@@ -26,6 +26,7 @@ from sqlalchemy.engine import URL, make_url
 
 from sync.config_cutover import CutoverPlan
 from sync.errors import ConfigError, ConfigProblem
+from sync.project_paths import ProjectFile, ProjectPaths, project_file
 
 __all__ = [
     "COLUMN_ID_PATTERN",
@@ -230,6 +231,7 @@ class Config(_Strict):
     change_detection: ChangeDetectionConfig = ChangeDetectionConfig()
     alerts: dict[str, str] = {}
     cutover: CutoverPlan = CutoverPlan()
+    paths: ProjectPaths = ProjectPaths()
     environments: dict[str, EnvironmentConfig]
     path: Path = Path(DEFAULT_CONFIG_NAME)
 
@@ -237,6 +239,15 @@ class Config(_Strict):
     def base_dir(self) -> Path:
         """Directory relative paths in the file are resolved against."""
         return self.path.resolve().parent
+
+    def project_file(self, key: str, *parts: str) -> ProjectFile:
+        """A ``[paths]`` entry resolved against the config file (shipped default when the project lacks it)."""
+        return project_file(self.base_dir, self.paths, key, *parts)
+
+    @property
+    def reports_dir(self) -> Path:
+        """Where reports go unless a command gets ``--report-dir``: ``[paths] reports`` next to the config."""
+        return (self.base_dir / self.paths.reports).resolve()
 
     def environment(self, name: str) -> EnvironmentConfig:
         """The named environment; a ConfigError naming the known ones when it does not exist."""

@@ -2,8 +2,9 @@
 
 ``ordersync demo init`` builds a work folder (never a tracked file) holding ``dev.db`` and
 ``prod.db`` (the same staging data, as both environments of a real cutover would see),
-and ``ordersync.toml``: the shipped config with each environment's database switched to
-its SQLite file and its monday transport switched to the local emulator.
+``ordersync.toml``: the shipped config with each environment's database switched to
+its SQLite file and its monday transport switched to the local emulator, and the rest of
+a project (:mod:`sync.scaffold`): suites, cassettes and load profiles.
 
 The data is generated in chunks and inserted with ``executemany``, so memory stays flat
 whatever ``--orders`` is. Customer names carry apostrophes and non-ASCII letters on
@@ -26,6 +27,8 @@ import sqlalchemy as sa
 import tomlkit
 
 from sync.db import DEFAULT_SIZES, build_tables, create_schema, make_engine
+from sync.scaffold import copy_project_files
+from sync.shipped import CONFIG_NAME, shipped_path
 
 __all__ = ["CUSTOMERS", "DemoResult", "generate_orders", "init_demo", "insert_orders", "shipped_config_path"]
 
@@ -74,8 +77,8 @@ class DemoResult:
 
 
 def shipped_config_path() -> Path:
-    """The config shipped at the top of the checkout; the demo config is derived from it."""
-    return Path(__file__).resolve().parents[1] / "ordersync.toml"
+    """The config ordersync ships (package data); the demo config is derived from it."""
+    return shipped_path(CONFIG_NAME)
 
 
 def _order(rng: random.Random, n: int) -> dict[str, Any]:
@@ -202,8 +205,9 @@ def _demo_config(directory: Path, databases: dict[str, Path]) -> Path:
         monday = env["monday"]
         monday["transport"] = "emulator"
         monday["emulator_state"] = "monday-emulator.json"
-    path = directory / "ordersync.toml"
+    path = directory / CONFIG_NAME
     path.write_text(tomlkit.dumps(doc), encoding="utf-8")
+    copy_project_files(directory, path, overwrite=True)  # suites, cassettes, load profiles: a whole project
     return path
 
 

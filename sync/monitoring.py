@@ -108,14 +108,22 @@ class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]  # TextIO
         super().emit(record)
 
 
+class _QuietLibraries(logging.Filter):
+    """Drop library records below WARNING (GX's "ephemeral docs site" INFO line) unless ``--verbose``."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.levelno >= logging.WARNING or record.name.split(".")[0] in ("sync", "validation")
+
+
 def configure_logging(
-    *, json_logs: bool, level: int = logging.INFO, stream: TextIO | None = None
+    *, json_logs: bool, level: int = logging.INFO, stream: TextIO | None = None, verbose: bool = False
 ) -> logging.Handler:
     """Install (or replace) ordersync's handler on the root logger.
 
     With ``json_logs`` ordersync's own loggers (``sync.*``, ``validation.*``) speak at
     ``level`` as JSON lines; otherwise only warnings reach stderr, as plain text. Libraries
-    (httpx, Great Expectations) stay at WARNING either way.
+    (httpx, Great Expectations) are filtered to WARNING even when they raise their own level,
+    unless ``verbose`` (``ordersync --verbose``), which also shows ordersync's INFO lines.
     """
     root = logging.getLogger()
     for old in list(root.handlers):
@@ -124,10 +132,12 @@ def configure_logging(
     handler: logging.Handler = logging.StreamHandler(stream) if stream is not None else _StderrHandler()
     handler._ordersync = True  # type: ignore[attr-defined]  # marks our handler for replacement
     handler.setFormatter(JsonFormatter() if json_logs else PlainFormatter())
+    if not verbose:
+        handler.addFilter(_QuietLibraries())
     root.addHandler(handler)
-    root.setLevel(logging.WARNING)
+    root.setLevel(logging.INFO if verbose else logging.WARNING)
     for name in ("sync", "validation"):
-        logging.getLogger(name).setLevel(level if json_logs else logging.WARNING)
+        logging.getLogger(name).setLevel(level if json_logs or verbose else logging.WARNING)
     return handler
 
 

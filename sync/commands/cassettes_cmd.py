@@ -35,7 +35,7 @@ def cassettes_group() -> None:
     "out_dir",
     type=click.Path(path_type=Path),
     default=None,
-    help="Cassettes root (default: cassettes/ next to the config).",
+    help="Cassettes root (default: [paths] cassettes, next to the config).",
 )
 @click.option("--replace", is_flag=True, help="Overwrite boards.yaml instead of writing boards.new.yaml.")
 @click.pass_obj
@@ -45,7 +45,7 @@ def record(app: AppContext, env: str, use_emulator: bool, out_dir: Path | None, 
 
     config = app.config
     config.environment(env)  # unknown environment -> ConfigError naming the known ones (exit 2)
-    root = out_dir if out_dir is not None else config.base_dir / "cassettes"
+    root = out_dir if out_dir is not None else config.base_dir / config.paths.cassettes
     path = record_boards(config, env, use_emulator=use_emulator, out_dir=root, replace=replace)
     source = "emulator" if use_emulator else "monday.com"
     click.echo(f"recorded {env} boards from {source}: {path}")

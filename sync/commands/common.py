@@ -14,11 +14,32 @@ from rich.console import Console
 from sync.config import Config, default_config_path, load_config, resolve_environment_name
 from sync.errors import ConfigError, FatalError, OrdersyncError
 
-__all__ = ["EXIT_FAILED", "EXIT_FATAL", "EXIT_OK", "EXIT_USAGE", "AppContext", "err_console", "run_guarded"]
+__all__ = [
+    "EXIT_FAILED",
+    "EXIT_FATAL",
+    "EXIT_OK",
+    "EXIT_USAGE",
+    "AppContext",
+    "err_console",
+    "operator_console",
+    "run_guarded",
+]
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_FATAL = 0, 1, 2, 3
 
-err_console = Console(stderr=True)
+#: Width of output that is not a terminal (a CI log, a pipe): wide enough that no path or line is wrapped.
+PIPE_WIDTH = 4096
+
+
+def operator_console(*, stderr: bool = False) -> Console:
+    """A rich console for operator output; when not a terminal, nothing is wrapped at 80 columns."""
+    stream = sys.stderr if stderr else sys.stdout
+    if stream.isatty():
+        return Console(stderr=stderr, soft_wrap=True)
+    return Console(stderr=stderr, soft_wrap=True, width=PIPE_WIDTH)
+
+
+err_console = operator_console(stderr=True)
 
 
 @dataclass
@@ -27,6 +48,7 @@ class AppContext:
 
     config_path: Path | None = None
     log_json: bool = False
+    verbose: bool = False
     _config: Config | None = field(default=None, repr=False)
 
     @property

@@ -5,10 +5,9 @@ from __future__ import annotations
 import os
 
 import click
-from rich.console import Console
 from rich.table import Table
 
-from sync.commands.common import AppContext, env_option
+from sync.commands.common import AppContext, env_option, operator_console
 
 __all__ = ["register"]
 
@@ -26,7 +25,7 @@ def check(app: AppContext, env: str | None) -> int:
     config = app.config
     name = app.env_name(env)
     resolved = config.environment(name)
-    console = Console()
+    console = operator_console()
     table = Table(title=f"ordersync config: {app.path} -> environment [bold]{name}[/bold]", show_header=False)
     table.add_column("key", style="cyan")
     table.add_column("value")

@@ -7,12 +7,14 @@ left); 1 when the cutover stopped or rolled back, or a rollback left something t
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import click
 from rich.console import Console
 
-from sync.commands.common import EXIT_FAILED, EXIT_OK, AppContext, err_console
+from sync.commands.common import EXIT_FAILED, EXIT_OK, AppContext, err_console, operator_console
 from sync.monitoring import configure_logging, send_alert
 
 __all__ = ["register"]
@@ -33,9 +35,8 @@ __all__ = ["register"]
 @click.option(
     "--report-dir",
     type=click.Path(path_type=Path),
-    default=Path("reports"),
-    show_default=True,
-    help="Root folder; the cutover writes <root>/cutover-<id>/.",
+    default=None,
+    help="Root folder; the cutover writes <root>/cutover-<id>/ (default: [paths] reports, next to the config).",
 )
 @click.option(
     "--only", "only", multiple=True, metavar="GATE", help="Run only this gate (repeatable; rehearsals)."
@@ -55,7 +56,7 @@ def cutover(
     canary: int | None,
     canary_customer: str | None,
     who: str | None,
-    report_dir: Path,
+    report_dir: Path | None,
     only: tuple[str, ...],
     inject: str | None,
     as_json: bool,
@@ -63,7 +64,7 @@ def cutover(
     """Gates, backup, promote, probe, canary, verify; roll back automatically on any failure."""
     from validation.cutover.runner import dump, run_cutover
 
-    configure_logging(json_logs=app.log_json)
+    configure_logging(json_logs=app.log_json, verbose=app.verbose)
     if canary is not None and canary_customer is not None:
         raise click.UsageError("give --canary or --canary-customer, not both")
     result = run_cutover(
@@ -72,7 +73,7 @@ def cutover(
         canary=canary,
         canary_customer=canary_customer,
         who=who,
-        report_root=report_dir,
+        report_root=report_dir if report_dir is not None else app.config.reports_dir,
         inject=inject,
         gates=list(only) or None,
     )
@@ -80,7 +81,7 @@ def cutover(
     if as_json:
         click.echo(dump(result))
         return EXIT_OK if result.ok else EXIT_FAILED
-    console = Console()
+    console = operator_console()
     for step in result.steps:
         mark = "[green]ok[/green]  " if step.ok else "[red]FAIL[/red]"
         console.print(
@@ -122,12 +123,12 @@ def rollback(
     who: str | None,
 ) -> int:
     """Undo a cutover (--cutover ID|last) or one run (--run RUN_ID); safe to repeat."""
-    configure_logging(json_logs=app.log_json)
+    configure_logging(json_logs=app.log_json, verbose=app.verbose)
     if (cutover_id is None) == (run_id is None):
         raise click.UsageError("give exactly one of --cutover ID or --run RUN_ID")
     if archive and run_id is None:
         raise click.UsageError("--archive only applies to --run")
-    console = Console()
+    console = operator_console()
     if cutover_id is not None:
         from validation.cutover.rollback import rollback_cutover
 
@@ -137,9 +138,9 @@ def rollback(
             f"cutover {outcome.cutover_id}: config {outcome.config}", highlight=False, soft_wrap=True
         )
         for run, undone in outcome.runs.items():
-            console.print(f"run {run}: {undone}", highlight=False, soft_wrap=True)
+            console.print(f"run {run}: {plain(undone)}", highlight=False, soft_wrap=True)
         console.print(
-            f"probe group: {outcome.probe_group}; database: {outcome.database}",
+            f"probe group: {outcome.probe_group}; database: {plain(outcome.database)}",
             highlight=False,
             soft_wrap=True,
         )
@@ -167,6 +168,22 @@ def rollback(
             remaining=report.remaining,
         )
     return _verdict(console, report.complete, report.remaining)
+
+
+def plain(values: Mapping[str, Any]) -> str:
+    """``key: value, ...`` for an operator: no braces, quotes or ``True``; lists joined, empty ones as none."""
+    parts = []
+    for key, value in values.items():
+        if isinstance(value, bool):
+            shown = "yes" if value else "no"
+        elif isinstance(value, Mapping):
+            shown = f"({plain(value)})" if value else "none"
+        elif isinstance(value, list | tuple | set):
+            shown = ", ".join(str(v) for v in value) if value else "none"
+        else:
+            shown = "none" if value is None else str(value)
+        parts.append(f"{str(key).replace('_', ' ')}: {shown}")
+    return ", ".join(parts) or "nothing"
 
 
 def _verdict(console: Console, complete: bool, remaining: list[str]) -> int:

@@ -9,9 +9,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-from rich.console import Console
 
-from sync.commands.common import EXIT_FAILED, EXIT_OK, AppContext
+from sync.commands.common import EXIT_FAILED, EXIT_OK, AppContext, operator_console
 
 __all__ = ["register"]
 
@@ -22,9 +21,8 @@ __all__ = ["register"]
 @click.option(
     "--report-dir",
     type=click.Path(path_type=Path),
-    default=Path("reports"),
-    show_default=True,
-    help="Root folder; each run writes <root>/<UTC timestamp>-<ENV>/.",
+    default=None,
+    help="Root folder; each run writes <root>/<UTC timestamp>-<ENV>/ (default: [paths] reports, next to the config).",
 )
 @click.option(
     "--window-hours",
@@ -33,7 +31,7 @@ __all__ = ["register"]
     help="Cutover window for volume-feasibility (default: [cutover] window_hours, 4).",
 )
 @click.pass_obj
-def gates(app: AppContext, env: str, only: tuple[str, ...], report_dir: Path, window_hours: float | None) -> int:
+def gates(app: AppContext, env: str, only: tuple[str, ...], report_dir: Path | None, window_hours: float | None) -> int:
     """Run the cutover gates for ENV (an environment name from the config)."""
     from validation.gates.registry import select_gates
     from validation.gates.report import new_run_dir, print_summary, write_reports
@@ -42,11 +40,11 @@ def gates(app: AppContext, env: str, only: tuple[str, ...], report_dir: Path, wi
     config = app.config
     config.environment(env)  # unknown environment -> ConfigError naming the known ones (exit 2)
     selected = select_gates(list(only) or None)
-    run_dir = new_run_dir(report_dir, env)
+    run_dir = new_run_dir(report_dir if report_dir is not None else config.reports_dir, env)
     ctx = GateContext(config, env, run_dir, options={"window_hours": window_hours})
     run = run_gates(ctx, selected)
     write_reports(run)
-    print_summary(run, Console())
+    print_summary(run, operator_console())
     if not run.passed:
         from sync.monitoring import send_alert
 

@@ -3,7 +3,10 @@
 ordersync loadtest capacity [--out reports/load/capacity] [--duration 90]
 
 Exit 0 when every gating threshold of the profile is met, 1 when one is missed; the
-sign-off page is ``<out>/loadtest.html``. Profiles live in ``loadtests/profiles.toml``.
+sign-off page is ``<out>/loadtest.html``. Profiles come from the config's ``[paths]
+load_profiles`` when a config is found (``--config`` / ``$ORDERSYNC_CONFIG`` / ``./ordersync.toml``),
+else from the profiles ordersync ships; reports go under the config's ``[paths] reports``
+(else ``./reports``).
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from pathlib import Path
 
 import click
 
-from sync.commands.common import EXIT_FAILED, EXIT_OK
+from sync.commands.common import EXIT_FAILED, EXIT_OK, AppContext
 
 __all__ = ["register"]
 
@@ -24,15 +27,20 @@ __all__ = ["register"]
     "--out",
     type=click.Path(path_type=Path),
     default=None,
-    help="Report folder (default: reports/load/<profile>-<UTC timestamp>).",
+    help="Report folder (default: <[paths] reports>/load/<profile>-<UTC timestamp>).",
 )
 @click.option("--duration", type=click.IntRange(min=1), default=None, help="Override the profile's run time (s).")
-def loadtest(profile: str, out: Path | None, duration: int | None) -> int:
+@click.pass_obj
+def loadtest(app: AppContext, profile: str, out: Path | None, duration: int | None) -> int:
     """Run one load profile (capacity, realistic, ci): Locust, baseline, verdicts, sign-off page."""
+    from validation.load.rules import PROFILES_PATH
     from validation.load.runner import describe, run_load_test
 
-    folder = out or Path("reports/load") / f"{profile}-{datetime.now(UTC):%Y%m%dT%H%M%SZ}"
-    result = run_load_test(profile, folder, duration_s=duration)
+    profiles, reports = PROFILES_PATH, Path("reports")
+    if app.path.is_file():  # a project: its own profiles and report folder
+        profiles, reports = app.config.project_file("load_profiles").path, app.config.reports_dir
+    folder = out or reports / "load" / f"{profile}-{datetime.now(UTC):%Y%m%dT%H%M%SZ}"
+    result = run_load_test(profile, folder, duration_s=duration, profiles_path=profiles)
     for line in describe(result):
         click.echo(line)
     return EXIT_OK if result.passed else EXIT_FAILED

@@ -39,7 +39,7 @@ def metrics(app: AppContext, run_id: str, env: str | None, out: Path) -> int:
     """Per-run metrics (JSON + Prometheus text) from the summary the ledger kept for RUN_ID."""
     from sync.connect import open_db
 
-    configure_logging(json_logs=app.log_json)
+    configure_logging(json_logs=app.log_json, verbose=app.verbose)
     name = app.env_name(env)
     engine, tables = open_db(app.config, name)
     try:

@@ -6,11 +6,10 @@ import json
 from typing import Any
 
 import click
-from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from sync.commands.common import AppContext, env_option, stdout_is_tty
+from sync.commands.common import AppContext, env_option, operator_console, stdout_is_tty
 from sync.engine import RunSummary, SyncOptions, run_sync
 from sync.monitoring import send_alert
 from sync.states import SyncState
@@ -75,7 +74,7 @@ def retry_command(app: AppContext, env: str | None, max_retries: int, as_json: b
 
 def print_summary(summary: RunSummary) -> None:
     """The end-of-run table an operator reads."""
-    console = Console()
+    console = operator_console()
     verdict = {"SUCCEEDED": "[green]SUCCEEDED[/green]", "DRY_RUN": "[cyan]DRY RUN[/cyan]"}.get(
         summary.status, f"[red]{summary.status}[/red]"
     )

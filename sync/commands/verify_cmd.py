@@ -10,7 +10,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from sync.commands.common import EXIT_FAILED, EXIT_OK, AppContext, env_option
+from sync.commands.common import EXIT_FAILED, EXIT_OK, AppContext, env_option, operator_console
 from sync.connect import open_client, open_db
 from sync.verify import verify
 from sync.verify_report import CATEGORIES, MISMATCH_CATEGORIES, VerifyReport
@@ -55,7 +55,7 @@ def verify_command(app: AppContext, env: str | None, as_json: bool) -> int:
     if as_json:
         click.echo(json.dumps(report.as_dict(), ensure_ascii=False, indent=2, default=str))
     else:
-        print_report(report, Console())
+        print_report(report, operator_console())
     return EXIT_OK if report.ok else EXIT_FAILED
 
 

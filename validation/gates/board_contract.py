@@ -3,8 +3,8 @@
 Gates compare the config against this *contract* instead of calling monday, so they run
 offline and give the same answer twice. Sources, in order of preference:
 
-1. a vcrpy cassette ``cassettes/<env>/boards.yaml`` (next to the config, else at the top of
-   the checkout): a recorded ``boards { id name columns { id title type settings_str } groups }``
+1. a vcrpy cassette ``cassettes/<env>/boards.yaml`` (under the config's ``[paths] cassettes``,
+   else the one ordersync ships): a recorded ``boards { id name columns { id title type settings_str } groups }``
    answer from the real board; later recordings of a board replace earlier ones;
 2. the emulator's packaged board files ``sync/emulator/boards/*.json`` (``{id, name,
    columns: [{id, title, type, settings}], groups}``), which describe the dev and prod boards.
@@ -39,7 +39,6 @@ __all__ = [
 ]
 
 CASSETTE_NAME = "boards.yaml"
-_REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
 @dataclass(frozen=True)
@@ -92,12 +91,9 @@ class BoardContract:
 
 
 def cassette_path(config: Config, env_name: str) -> Path | None:
-    """The environment's boards cassette: next to the config first, then at the top of the checkout."""
-    for root in (config.base_dir, _REPO_ROOT):
-        path = root / "cassettes" / env_name / CASSETTE_NAME
-        if path.is_file():
-            return path
-    return None
+    """The environment's boards cassette under ``[paths] cassettes`` of the config, else the shipped one."""
+    cassette = config.project_file("cassettes", env_name, CASSETTE_NAME)
+    return cassette.path if cassette.path.is_file() else None
 
 
 def load_board_contract(config: Config, env_name: str) -> BoardContract:

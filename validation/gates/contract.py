@@ -115,8 +115,8 @@ class BoardContractGate:
                     None,
                     None,
                     False,
-                    f"no cassette cassettes/{env}/boards.yaml next to {ctx.config.path} or at the top of "
-                    "the checkout; "
+                    f"no cassette cassettes/{env}/boards.yaml under [paths] cassettes of {ctx.config.path} "
+                    "(nor a shipped one); "
                     f"record one with `ordersync cassettes record {env}` (or `--emulator`)",
                 )
             )

@@ -34,7 +34,6 @@ INDEX_COLUMNS = {
     "target": ["AAG ORDER NUMBER", "record_uuid"],
     "lines": ["record_uuid", "size_code"],
 }
-_REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
 class ExpectationsGate:
@@ -94,14 +93,11 @@ def _describe(outcome: Any) -> str:
 
 
 def find_suite(config: Config, role: str) -> Path:
-    """``expectations/<role>.json`` next to the config, else at the top of the checkout."""
-    for root in (config.base_dir, _REPO_ROOT):
-        path = root / "expectations" / f"{role}.json"
-        if path.is_file():
-            return path
-    raise FileNotFoundError(
-        f"no expectation suite expectations/{role}.json next to {config.path} or in {_REPO_ROOT}"
-    )
+    """``<[paths] expectations>/<role>.json`` next to the config, else the suite ordersync ships."""
+    suite = config.project_file("expectations", f"{role}.json")
+    if suite.path.is_file():
+        return suite.path
+    raise FileNotFoundError(f"no expectation suite {suite.path} ([paths] expectations in {config.path})")
 
 
 def source_counts(config: Config, env_name: str, engine: Engine) -> dict[str, int]:

@@ -65,8 +65,13 @@ def naive_client(url: str) -> Any:
     return client
 
 
-def run_baseline(url: str, profile: LoadProfile, *, users: int, duration_s: float) -> dict[str, Any]:
-    """``users`` threads, each on its own cloned boards, one request per record for ``duration_s``."""
+def run_baseline(
+    url: str, profile: LoadProfile, *, users: int, duration_s: float, scratch: Path | None = None
+) -> dict[str, Any]:
+    """``users`` threads, each on its own cloned boards, one request per record for ``duration_s``.
+
+    Each user's database lives in a folder under ``scratch`` (default: the system temp dir), removed when it ends.
+    """
     barrier = threading.Barrier(users + 1)
     tallies = [BaselineTally() for _ in range(users)]
     errors: list[str] = []
@@ -74,7 +79,7 @@ def run_baseline(url: str, profile: LoadProfile, *, users: int, duration_s: floa
 
     def worker(number: int) -> None:
         try:
-            _Worker(url, profile, number, tallies[number]).run(barrier, stamps, duration_s)
+            _Worker(url, profile, number, tallies[number], scratch).run(barrier, stamps, duration_s)
         except Exception as exc:  # reported in the result, never raised into the load test
             errors.append(f"baseline user {number}: {type(exc).__name__}: {exc}")
             barrier.abort()
@@ -104,12 +109,14 @@ def run_baseline(url: str, profile: LoadProfile, *, users: int, duration_s: floa
 class _Worker:
     """One baseline user: its own boards and database, then the naive loop until the deadline."""
 
-    def __init__(self, url: str, profile: LoadProfile, number: int, tally: BaselineTally) -> None:
+    def __init__(
+        self, url: str, profile: LoadProfile, number: int, tally: BaselineTally, scratch: Path | None = None
+    ) -> None:
         self.url, self.profile, self.number, self.tally = url, profile, number, tally
         answer = httpx.post(f"{url}/_emulator/boards/clone", params={"from": self._template()}, timeout=30)
         ids = answer.raise_for_status().json()
         self.board_id, self.subitem_board_id = int(ids["board_id"]), int(ids["subitem_board_id"])
-        self.folder = Path(tempfile.mkdtemp(prefix=f"ordersync-baseline-u{number}-"))
+        self.folder = Path(tempfile.mkdtemp(prefix=f"ordersync-baseline-u{number}-", dir=scratch))
         db_url = f"sqlite:///{self.folder / 'orders.db'}"
         self.config: Config = user_config(
             load_config(shipped_config_path()), profile, url, db_url, self.board_id, self.subitem_board_id

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from sync.config import Config
+from sync.shipped import PROFILES_NAME, shipped_path
 
 __all__ = [
     "COST_PER_RECORD",
@@ -25,6 +26,7 @@ __all__ = [
     "PROFILES_PATH",
     "PROFILE_ENV",
     "RESULT_FILE",
+    "SCRATCH_ENV",
     "URL_ENV",
     "LoadProfile",
     "Measured",
@@ -39,14 +41,16 @@ __all__ = [
 ]
 
 
-ROOT = Path(__file__).resolve().parents[2]
-PROFILES_PATH = ROOT / "loadtests" / "profiles.toml"
-LOCUSTFILE = ROOT / "loadtests" / "locustfile.py"
+#: The shipped profiles (package data; a project's own are ``[paths] load_profiles`` in its config).
+PROFILES_PATH = shipped_path(PROFILES_NAME)
+#: The locustfile is a module of this package, so an installed ordersync can run it from any cwd.
+LOCUSTFILE = Path(__file__).resolve().with_name("locustfile.py")
 #: What one created item or subitem costs in the emulator (monday's documented 10,000 for create_item).
 COST_PER_RECORD = 10_000
 PROFILE_ENV = "ORDERSYNC_LOAD_PROFILE"  # the profile as JSON
 URL_ENV = "ORDERSYNC_LOAD_URL"  # the emulator's base URL, e.g. http://127.0.0.1:8123
 OUT_ENV = "ORDERSYNC_LOAD_OUT"  # where the locustfile writes locust_result.json
+SCRATCH_ENV = "ORDERSYNC_LOAD_SCRATCH"  # the run's scratch folder for users' databases (removed after the run)
 RESULT_FILE = "locust_result.json"
 ENV_NAME = "development"  # the shipped config's environment whose boards are cloned for every user
 

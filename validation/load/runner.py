@@ -4,7 +4,8 @@
 
 1. starts one emulator server on a free loopback port with the profile's latency, faults and
    limits (in a thread of this process: the Locust process is the one being measured);
-2. runs ``locust -f loadtests/locustfile.py --headless`` as a subprocess; every simulated user
+2. runs ``locust -f validation/load/locustfile.py --headless`` as a subprocess (cwd: a scratch
+   folder that is removed afterwards; every path it gets is absolute); every simulated user
    drives the real :func:`sync.engine.run_with` against its own cloned board pair, and the
    locustfile reconciles the emulator's oplog with each user's database when it quits;
 3. samples the peak RSS of the Locust process tree with psutil;
@@ -22,6 +23,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
@@ -37,7 +39,7 @@ from validation.load.rules import (
     PROFILE_ENV,
     PROFILES_PATH,
     RESULT_FILE,
-    ROOT,
+    SCRATCH_ENV,
     URL_ENV,
     LoadProfile,
     Measured,
@@ -167,7 +169,7 @@ def run_load_test(
     profile = load_profile(profile_name, profiles_path)
     if duration_s is not None:
         profile = replace(profile, run_time_s=int(duration_s))
-    report_dir = Path(report_dir)
+    report_dir = Path(report_dir).resolve()  # Locust runs elsewhere: it gets absolute paths only
     report_dir.mkdir(parents=True, exist_ok=True)
     emulator = build_emulator(
         faults=FaultProfile(
@@ -185,13 +187,20 @@ def run_load_test(
     )
     server = serve("127.0.0.1", 0, emulator)
     url = f"http://127.0.0.1:{server.server_address[1]}"
+    scratch = tempfile.TemporaryDirectory(prefix="ordersync-load-")
     try:
-        env = {**os.environ, PROFILE_ENV: profile.to_json(), URL_ENV: url, OUT_ENV: str(report_dir)}
+        env = {
+            **os.environ,
+            PROFILE_ENV: profile.to_json(),
+            URL_ENV: url,
+            OUT_ENV: str(report_dir),
+            SCRATCH_ENV: scratch.name,
+        }
         (report_dir / RESULT_FILE).unlink(missing_ok=True)
         log = (report_dir / "locust.log").open("w", encoding="utf-8")
         with log:
             proc = subprocess.Popen(
-                _locust_command(profile, report_dir), cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
+                _locust_command(profile, report_dir), cwd=scratch.name, env=env, stdout=log, stderr=subprocess.STDOUT
             )
             sampler = _RssSampler(proc.pid)
             sampler.start()
@@ -202,10 +211,13 @@ def run_load_test(
                 code = proc.wait()
             peak_mb = sampler.stop()
         locust = _read_locust_result(report_dir)
-        baseline = run_baseline(url, profile, users=profile.users, duration_s=profile.baseline_s)
+        baseline = run_baseline(
+            url, profile, users=profile.users, duration_s=profile.baseline_s, scratch=Path(scratch.name)
+        )
     finally:
         server.shutdown()
         server.server_close()
+        scratch.cleanup()
     measured = _measured(locust, peak_mb)
     verdicts = evaluate(profile, measured)
     files = {
@@ -262,7 +274,13 @@ class LoadGate:
         """Run the profile into the gate's evidence folder and turn the verdicts into a GateResult."""
         profile = str(ctx.options.get("load_profile") or "ci")
         duration = ctx.options.get("load_duration_s")
-        result = run_load_test(profile, ctx.evidence_dir(self.name), duration_s=int(duration) if duration else None)
+        profiles = ctx.config.project_file("load_profiles")
+        result = run_load_test(
+            profile,
+            ctx.evidence_dir(self.name),
+            duration_s=int(duration) if duration else None,
+            profiles_path=profiles.path,
+        )
         missed = [v.name for v in result.verdicts if v.gating and not v.passed]
         m = result.measured
         summary = (
