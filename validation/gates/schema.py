@@ -103,7 +103,10 @@ class SchemaGate:
         if problems:
             named = "; ".join(f"{c.table}.{c.column or '*'}: {c.found}" for c in problems[:5])
             more = f" (+{len(problems) - 5} more)" if len(problems) > 5 else ""
-            summary = f"{len(problems)} of {len(checks)} schema checks failed: {named}{more}"
+            summary = (
+                f"{len(problems)} of {len(checks)} schema checks failed: {named}{more}; "
+                f"fix: ordersync db upgrade --env {ctx.env_name} (review first with --sql)"
+            )
         else:
             summary = f"all {len(checks)} schema checks passed"
         return gate_result(
