@@ -102,7 +102,8 @@ def load_board_contract(config: Config, env_name: str) -> BoardContract:
     wanted = {monday.board_id, monday.subitem_board_id}
     cassette = cassette_path(config, env_name)
     if cassette is not None:
-        boards, source = boards_from_cassette(cassette), f"cassette {cassette}"
+        described = config.project_file("cassettes", env_name, CASSETTE_NAME).describe()
+        boards, source = boards_from_cassette(cassette), f"cassette {described}"
     else:
         boards, source = boards_from_board_files(), "emulator board files sync/emulator/boards/*.json"
     return BoardContract(
