@@ -306,10 +306,11 @@ def describe(result: LoadTestResult) -> list[str]:
     """The figures and verdicts of a run as printable lines (the CLI and ``python -m`` print these)."""
     m, b = result.measured, result.baseline
     ratio = round(result.ratio, 1) if result.ratio is not None else None
+    latency = ", ".join(f"{k} {v:.0f}" for k, v in m.latency_ms.items()) or "none"
     lines = [
         f"profile {result.profile.name}: {m.records} records in {m.elapsed_s:.1f}s = {m.records_per_s:.1f}/s "
         f"over {m.runs} runs; baseline {b.get('records_per_s')}/s; engine/baseline {ratio}x",
-        f"write latency ms {m.latency_ms}; peak RSS {m.peak_rss_mb} MB; 429s {m.http_429}; "
+        f"write latency ms {latency}; peak RSS {m.peak_rss_mb} MB; 429s {m.http_429}; "
         f"lost {m.reconciliation.lost}, duplicated {m.reconciliation.duplicated}, "
         f"not synced {m.reconciliation.not_synced}",
     ]
