@@ -21,6 +21,7 @@ DEMO_CONFIG = f"{DEMO_DIR}/ordersync.toml"
 
 
 def _install(session: nox.Session, *extras: str) -> None:
+    """ordersync with its runtime dependencies (the load gate's baseline client ``monday`` included) + extras."""
     spec = f".[{','.join(extras)}]" if extras else "."
     session.install("-e", spec)
 
