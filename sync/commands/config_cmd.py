@@ -45,6 +45,9 @@ def check(app: AppContext, env: str | None) -> int:
     table.add_row("item mapping", f"{len(resolved.mapping.items)} columns; labels may be created in {len(creatable)}")
     table.add_row("subitem mapping", f"{len(resolved.mapping.subitems)} columns")
     table.add_row("environments", ", ".join(sorted(config.environments)))
+    for key in ("expectations", "cassettes", "load_profiles"):
+        table.add_row(key.replace("_", " "), config.project_file(key).describe())
+    table.add_row("reports", str(config.reports_dir))
     console.print(table)
     return 0
 

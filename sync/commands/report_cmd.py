@@ -30,12 +30,11 @@ def report() -> None:
 @click.option(
     "--out",
     type=click.Path(path_type=Path),
-    default=Path("reports/runs"),
-    show_default=True,
-    help="Root folder; files go to <out>/<RUN_ID>/metrics.json|prom.",
+    default=None,
+    help="Root folder; files go to <out>/<RUN_ID>/metrics.json|prom (default: <[paths] reports>/runs).",
 )
 @click.pass_obj
-def metrics(app: AppContext, run_id: str, env: str | None, out: Path) -> int:
+def metrics(app: AppContext, run_id: str, env: str | None, out: Path | None) -> int:
     """Per-run metrics (JSON + Prometheus text) from the summary the ledger kept for RUN_ID."""
     from sync.connect import open_db
 
@@ -52,7 +51,8 @@ def metrics(app: AppContext, run_id: str, env: str | None, out: Path) -> int:
         return EXIT_FAILED
     fields = RunSummary.__dataclass_fields__
     summary = RunSummary(**{k: v for k, v in json.loads(raw).items() if k in fields})
-    for path in write_run_metrics(summary, out / run_id):
+    root = out if out is not None else app.config.reports_dir / "runs"
+    for path in write_run_metrics(summary, root / run_id):
         click.echo(str(path))
     return EXIT_OK
 
