@@ -137,6 +137,7 @@ LEDGER_TABLE_NAMES = (
     "ordersync_groups",
     "ordersync_cutovers",
     "ordersync_snapshots",
+    "ordersync_leases",
 )
 
 
@@ -186,6 +187,7 @@ class Tables:
     cutovers: sa.Table
     snapshots: sa.Table
     sizes: tuple[str, ...]
+    leases: sa.Table
 
     def size_columns(self, table: sa.Table) -> list[sa.Column[Any]]:
         """The size columns of ``table`` (staging or target) in table order."""
@@ -247,7 +249,7 @@ def build_tables(
         sa.Column("run_id", sa.String(64), primary_key=True),
         sa.Column("environment", sa.String(64), nullable=False),
         sa.Column("kind", sa.String(20), nullable=False),  # sync | retry | rollback | canary
-        sa.Column("status", sa.String(20), nullable=False),  # RUNNING | SUCCEEDED | FAILED | ROLLED_BACK
+        sa.Column("status", sa.String(20), nullable=False),  # sync.engine.ledger.RunStatus
         sa.Column("started_at", sa.DateTime(), nullable=False),
         sa.Column("finished_at", sa.DateTime()),
         sa.Column("rolls_back", sa.String(64)),
@@ -264,7 +266,7 @@ def build_tables(
         sa.Column("entity", sa.String(10), nullable=False),  # GROUP | ITEM | SUBITEM
         sa.Column("record_key", sa.String(64)),
         sa.Column("monday_id", sa.String(64)),
-        sa.Column("status", sa.String(10), nullable=False),  # APPLIED | FAILED | UNKNOWN | UNDONE
+        sa.Column("status", sa.String(10), nullable=False),  # sync.engine.ledger.OpStatus
         sa.Column("idempotency_key", sa.String(128)),
         sa.Column("before", sa.UnicodeText()),
         sa.Column("after", sa.UnicodeText()),
@@ -301,7 +303,17 @@ def build_tables(
         sa.Column("row_key", sa.String(64), primary_key=True),
         sa.Column("state", sa.UnicodeText(), nullable=False),
     )
-    return Tables(md, staging, target, lines, runs, operations, groups, cutovers, snapshots, tuple(sizes))
+    leases = sa.Table(  # one row per environment: the run allowed to write to it (sync.engine.lease)
+        "ordersync_leases",
+        md,
+        sa.Column("environment", sa.String(64), primary_key=True),
+        sa.Column("owner", sa.String(64), nullable=False),  # the holder's run id
+        sa.Column("holder", sa.Unicode(255), nullable=False),  # host and pid, for the operator
+        sa.Column("acquired_at", sa.DateTime(), nullable=False),
+        sa.Column("heartbeat_at", sa.DateTime(), nullable=False),
+        sa.Column("expires_at", sa.DateTime(), nullable=False),
+    )
+    return Tables(md, staging, target, lines, runs, operations, groups, cutovers, snapshots, tuple(sizes), leases)
 
 
 def _sqlite_sha256(value: str | None) -> str | None:

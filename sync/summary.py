@@ -1,7 +1,9 @@
 """Run counters while a sync runs, and the summary an operator reads at the end.
 
-The success rate counts what a run *tried* to write (items, subitems, and rows it had to
-reject) against what monday confirmed; a run below ``sync.success_threshold`` fails.
+The success rate is the share of the rows the run set out to push (orders and lines it
+planned a write for, or had to reject) that ended ``SYNCED``; a run below
+``sync.success_threshold`` fails. A write retried or adopted after a lost answer counts
+once, by where its row ended, not by how many attempts it took.
 The origin system reported a run with half its batches failed as "Success"; this one
 cannot, because the status is computed from these numbers and nothing else.
 """
@@ -9,72 +11,18 @@ cannot, because the status is computed from these numbers and nothing else.
 from __future__ import annotations
 
 import statistics
-from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
-from sync.plan import ItemOp, RowReject
+from sync.engine.counters import RunCounters
 
 if TYPE_CHECKING:
-    from sync.run_parts import RunParts
+    from sync.engine.options import RunParts
 
 __all__ = ["RunCounters", "RunSummary", "build_summary"]
-
-
-@dataclass
-class RunCounters:
-    """Mutable tallies a run keeps while it works."""
-
-    items_attempted: int = 0
-    items_created: int = 0
-    items_updated: int = 0
-    subitems_attempted: int = 0
-    subitems_created: int = 0
-    subitems_updated: int = 0
-    subitems_deleted: int = 0
-    groups_created: int = 0
-    adopted: int = 0
-    unknown: int = 0
-    planned_items_create: int = 0
-    planned_items_update: int = 0
-    planned_lines: int = 0
-    planned_groups: set[str] = field(default_factory=set)
-    rejected: list[RowReject] = field(default_factory=list)
-    errors: list[dict[str, Any]] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
-    customers: dict[str, Counter[str]] = field(default_factory=dict)
-    fatal: str | None = None
-
-    def note_error(self, entity: str, order: str | None, message: str) -> None:
-        """Remember one failed write for the summary (the first 200 are kept verbatim)."""
-        if len(self.errors) < 200:
-            self.errors.append({"entity": entity, "order": order, "message": message})
-
-    def note_customer(self, customer: str, ok: bool) -> None:
-        """Per-customer synced / error counts for the summary table."""
-        self.customers.setdefault(customer, Counter())["synced" if ok else "error"] += 1
-
-    def count_subitem(self, action: str) -> None:
-        """One confirmed subitem write."""
-        if action == "INSERT":
-            self.subitems_created += 1
-        elif action == "UPDATE":
-            self.subitems_updated += 1
-        else:
-            self.subitems_deleted += 1
-
-    def note_plan(
-        self, ops: Sequence[ItemOp], rejects: Sequence[RowReject], warnings: Sequence[str], groups: Mapping[str, str]
-    ) -> None:
-        """Tally a dry-run plan chunk."""
-        self.planned_items_create += sum(1 for op in ops if op.item_id is None)
-        self.planned_items_update += sum(1 for op in ops if op.item_id is not None)
-        self.planned_groups |= {op.group_name for op in ops if op.group_name not in groups}
-        self.rejected.extend(rejects)
-        self.warnings.extend(warnings)
 
 
 @dataclass
@@ -113,10 +61,18 @@ class RunSummary:
     errors: list[dict[str, Any]]
     rejects: list[dict[str, Any]]
     warnings: list[str]
+    items_moved: int = 0
+    stop_reason: str | None = None
+    signal: int | None = None
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready summary."""
         return asdict(self)
+
+
+#: Run statuses that stand whatever the rate (a stop is recorded as such); and those that never pass.
+_KEPT = ("DRY_RUN", "PAUSED", "INTERRUPTED")
+_NOT_PASSED = ("FAILED", "INTERRUPTED")
 
 
 def _percentiles(latencies: Sequence[float]) -> dict[str, float]:
@@ -148,12 +104,11 @@ def build_summary(run: RunParts, changes: Mapping[str, Any], duration_s: float, 
     c = run.counters
     stats = run.client.stats
     writes_ok = c.items_created + c.items_updated + c.subitems_created + c.subitems_updated + c.subitems_deleted
-    attempted = c.items_attempted + c.subitems_attempted + len(c.rejected)
-    success = 1.0 if attempted == 0 else writes_ok / attempted
+    success = 1.0 if c.set_out == 0 else c.ended_synced / c.set_out
     threshold = run.config.sync.success_threshold
     errors_total = sum(1 for e in c.errors if e["entity"] in ("ITEM", "SUBITEM"))
-    passed = status != "FAILED" and (status == "DRY_RUN" or success >= threshold) and c.fatal is None
-    final = status if status in ("DRY_RUN",) else ("SUCCEEDED" if passed else "FAILED")
+    passed = status not in _NOT_PASSED and (status == "DRY_RUN" or success >= threshold) and c.fatal is None
+    final = status if status in _KEPT else ("SUCCEEDED" if passed else "FAILED")
     plan = {}
     if status == "DRY_RUN":
         plan = {
@@ -196,4 +151,7 @@ def build_summary(run: RunParts, changes: Mapping[str, Any], duration_s: float, 
         errors=c.errors,
         rejects=[asdict(r) for r in c.rejected[:200]],
         warnings=c.warnings[:200],
+        items_moved=c.items_moved,
+        stop_reason=c.stop_reason,
+        signal=c.signal,
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 import click
@@ -14,7 +15,11 @@ from sync.engine import RunSummary, SyncOptions, run_sync
 from sync.monitoring import send_alert
 from sync.states import SyncState
 
-__all__ = ["print_summary", "register"]
+__all__ = ["parse_until", "print_summary", "register"]
+
+
+#: A run stopped by a signal exits like a process killed by it: 128 + the signal number (143 SIGTERM, 130 SIGINT).
+SIGNAL_EXIT_BASE = 128
 
 
 def _run(app: AppContext, env: str | None, options: SyncOptions, as_json: bool) -> int:
@@ -28,13 +33,20 @@ def _run(app: AppContext, env: str | None, options: SyncOptions, as_json: bool) 
             def progress(done: int, total: int) -> None:
                 bar.update(task, completed=done, total=total)
 
-            summary = run_sync(app.config, name, SyncOptions(**{**options.__dict__, "on_progress": progress}))
+            with_bar = SyncOptions(**{**options.__dict__, "on_progress": progress})
+            summary = run_sync(app.config, name, with_bar, handle_signals=True)
     else:
-        summary = run_sync(app.config, name, options)
+        summary = run_sync(app.config, name, options, handle_signals=True)
     if as_json:
         click.echo(json.dumps(summary.as_dict(), indent=2, default=str))
     else:
         print_summary(summary)
+    if summary.stop_reason:
+        operator_console(stderr=True).print(
+            f"[yellow]{summary.status}[/yellow] {summary.stop_reason}; the next run resumes"
+        )
+    if summary.status == "INTERRUPTED" and summary.signal is not None:
+        return SIGNAL_EXIT_BASE + summary.signal
     if not summary.passed:
         send_alert(
             app.config,
@@ -52,13 +64,40 @@ def _run(app: AppContext, env: str | None, options: SyncOptions, as_json: bool) 
 @click.option("--dry-run", is_flag=True, help="Print the plan; write nothing anywhere.")
 @click.option("--limit", type=click.IntRange(min=1), default=None, help="At most N orders.")
 @click.option("--customer", default=None, help="Only this customer (CUSTOMER NAME).")
+@click.option("--until", "until", default=None, metavar="HH:MM", help="Pause cleanly at this local time.")
+@click.option("--max-requests", type=click.IntRange(min=1), default=None, help="Pause cleanly after N API requests.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @click.pass_obj
 def sync_command(
-    app: AppContext, env: str | None, dry_run: bool, limit: int | None, customer: str | None, as_json: bool
+    app: AppContext,
+    env: str | None,
+    dry_run: bool,
+    limit: int | None,
+    customer: str | None,
+    until: str | None,
+    max_requests: int | None,
+    as_json: bool,
 ) -> int:
     """Detect changes in staging and push them to monday.com (groups -> items -> subitems)."""
-    return _run(app, env, SyncOptions(dry_run=dry_run, limit=limit, customer=customer), as_json)
+    options = SyncOptions(
+        dry_run=dry_run, limit=limit, customer=customer, until=parse_until(until), max_requests=max_requests
+    )
+    return _run(app, env, options, as_json)
+
+
+def parse_until(value: str | None, now: datetime | None = None) -> datetime | None:
+    """``HH:MM`` local time -> the next such moment, as naive UTC (what the engine compares with)."""
+    if value is None:
+        return None
+    try:
+        wall = time.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a time of day as HH:MM", param_hint="--until") from None
+    local_now = (now or datetime.now(UTC)).astimezone()
+    at = local_now.replace(hour=wall.hour, minute=wall.minute, second=0, microsecond=0)
+    if at <= local_now:
+        at += timedelta(days=1)
+    return at.astimezone(UTC).replace(tzinfo=None)
 
 
 @click.command("retry")
@@ -75,9 +114,12 @@ def retry_command(app: AppContext, env: str | None, max_retries: int, as_json: b
 def print_summary(summary: RunSummary) -> None:
     """The end-of-run table an operator reads."""
     console = operator_console()
-    verdict = {"SUCCEEDED": "[green]SUCCEEDED[/green]", "DRY_RUN": "[cyan]DRY RUN[/cyan]"}.get(
-        summary.status, f"[red]{summary.status}[/red]"
-    )
+    verdict = {
+        "SUCCEEDED": "[green]SUCCEEDED[/green]",
+        "DRY_RUN": "[cyan]DRY RUN[/cyan]",
+        "PAUSED": "[yellow]PAUSED[/yellow]",
+        "INTERRUPTED": "[yellow]INTERRUPTED[/yellow]",
+    }.get(summary.status, f"[red]{summary.status}[/red]")
     table = Table(title=f"run {summary.run_id}: {verdict}", show_header=False)
     table.add_column("what", style="cyan")
     table.add_column("value")

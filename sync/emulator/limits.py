@@ -39,6 +39,7 @@ DEFAULT_COSTS: Mapping[str, int] = {
     "change_multiple_column_values": 5_000,
     "archive_item": 5_000,
     "delete_item": 5_000,
+    "move_item_to_group": 5_000,
     "create_group": 1_000,
     "delete_group": 1_000,
     "boards": 100,

@@ -22,6 +22,7 @@ OPS = (
     "change_column_values",
     "archive_item",
     "delete_item",
+    "move_item_to_group",
 )
 
 

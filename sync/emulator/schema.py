@@ -234,3 +234,6 @@ class _Root(Api):
 
     def delete_item(self, _info: Any, item_id: str | None = None) -> ItemView:
         return self.item(self.state.set_item_state(self.ctx, item_id, "deleted"))
+
+    def move_item_to_group(self, _info: Any, group_id: str, item_id: str | None = None) -> ItemView:
+        return self.item(self.state.move_item(self.ctx, item_id, group_id))

@@ -217,6 +217,18 @@ class EmulatorState:
         )
         return item
 
+    def move_item(self, ctx: RequestContext, item_id: object, group_id: str) -> Item:
+        """Move an item into another group of its board (its subitems go with it)."""
+        item = self.item(item_id)
+        group = self.board(item.board_id).group(group_id)
+        if group is None:
+            raise not_found("group", group_id)
+        item.group_id = group.id
+        self._log(
+            ctx, "move_item_to_group", item.board_id, group_id=group.id, item_id=item.id, item_name=item.name
+        )
+        return item
+
     def set_item_state(self, ctx: RequestContext, item_id: object, new_state: str) -> Item:
         """Archive or delete an item; both cascade to its subitems, as monday documents."""
         item = self.item(item_id)

@@ -257,6 +257,15 @@ class MondayClient:
             lambda idx: ops.delete_items_document([item_ids[i] for i in idx], archive=archive),
         )
 
+    def move_items_to_group(self, moves: Sequence[tuple[str, int, str]], *, idempotency_key: str) -> list[Outcome]:
+        """Move items to other groups of their board; each move is (key, item id, group id)."""
+        return self._write(
+            "move_item_to_group",
+            [key for key, _, _ in moves],
+            idempotency_key,
+            lambda idx: ops.move_items_document([(moves[i][1], moves[i][2]) for i in idx]),
+        )
+
     # -------------------------------------------------------------- plumbing
     def _write(
         self,

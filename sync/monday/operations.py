@@ -205,6 +205,18 @@ def delete_items_document(item_ids: Sequence[int], *, archive: bool) -> Document
     return _mutation("ArchiveItems" if archive else "DeleteItems", decls, fields, variables, len(item_ids))
 
 
+def move_items_document(moves: Sequence[tuple[int, str]]) -> Document:
+    """Aliased ``move_item_to_group`` batch; each entry is (item id, group id)."""
+    decls: list[str] = []
+    fields: list[str] = []
+    variables: dict[str, Any] = {}
+    for n, (item_id, group_id) in enumerate(moves):
+        decls += [f"$id{n}: ID", f"$g{n}: String!"]
+        fields.append(f"{alias(n)}: move_item_to_group(item_id: $id{n}, group_id: $g{n}) {{ id }}")
+        variables.update({f"id{n}": str(item_id), f"g{n}": group_id})
+    return _mutation("MoveItems", decls, fields, variables, len(moves))
+
+
 def create_group_document(board_id: int, name: str) -> Document:
     """``create_group`` as alias ``i0``; new groups go to the bottom so existing order is kept."""
     return _mutation(

@@ -2,30 +2,33 @@
 
 ``SyncOptions`` is what the caller asks for (the CLI maps its flags onto it); ``RunParts``
 adds where the run reads and writes (database, monday client, ledger) and what it counts.
-The steps (``sync.pending``, ``sync.recovery``, ``sync.groups``, ``sync.engine``) take a
-``RunParts`` instead of a long argument list.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from sqlalchemy.engine import Engine
 
 from sync.config import Config, EnvironmentConfig
 from sync.db import Tables
-from sync.ledger import Ledger
+from sync.engine.counters import RunCounters
+from sync.engine.ledger import Ledger
 from sync.monday.client import MondayClient
 from sync.states import SyncState
-from sync.summary import RunCounters
 
 __all__ = ["RunParts", "SyncOptions"]
 
 
 @dataclass(frozen=True)
 class SyncOptions:
-    """What one run should do; the CLI maps its flags onto this."""
+    """What one run should do; the CLI maps its flags onto this.
+
+    ``until`` (naive UTC) and ``max_requests`` are budgets: once one is reached no new
+    batch starts, the batch in flight is settled and the run is recorded ``PAUSED``.
+    """
 
     dry_run: bool = False
     limit: int | None = None
@@ -35,6 +38,8 @@ class SyncOptions:
     max_retries: int | None = None
     kind: str = "sync"
     record_uuids: tuple[str, ...] | None = None
+    until: datetime | None = None
+    max_requests: int | None = None
     on_progress: Callable[[int, int], None] | None = field(default=None, compare=False)
 
 
