@@ -21,6 +21,7 @@ from sqlalchemy.engine import Connection, Engine
 from sync.config import Config
 from sync.connect import open_client, open_db
 from sync.db import Tables
+from sync.engine.lease import hold_lease
 from sync.errors import OrdersyncError
 from sync.ledger import Ledger, OpStatus, from_jsonable, new_run_id
 from sync.monday.client import MondayClient
@@ -71,7 +72,21 @@ def rollback_with(
     tables: Tables,
     archive: bool = False,
 ) -> RollbackReport:
-    """Roll ``run_id`` back with a given client and database."""
+    """Roll ``run_id`` back with a given client and database, holding the environment's lease."""
+    with hold_lease(db, tables, env_name, new_run_id(env_name, "rollback")):
+        return _rollback_held(config, env_name, run_id, client=client, db=db, tables=tables, archive=archive)
+
+
+def _rollback_held(
+    config: Config,
+    env_name: str,
+    run_id: str,
+    *,
+    client: MondayClient,
+    db: Engine,
+    tables: Tables,
+    archive: bool = False,
+) -> RollbackReport:
     report = RollbackReport(run_id)
     runs, ops = tables.runs, tables.operations
     with db.connect() as conn:
@@ -83,7 +98,7 @@ def rollback_with(
             dict(r)
             for r in conn.execute(
                 sa.select(ops)
-                .where(ops.c.run_id == run_id, ops.c.status.in_([OpStatus.APPLIED, OpStatus.SENT]))
+                .where(ops.c.run_id == run_id, ops.c.status.in_([OpStatus.APPLIED, OpStatus.ADOPTED, OpStatus.SENT]))
                 .order_by(ops.c.seq.desc())
             ).mappings()
         ]
@@ -140,6 +155,14 @@ def _undo_on_board(
             if not (outcome.ok or _is_gone(outcome.error)):
                 report.remaining.append(f"{operation} {monday_id}: could not restore values ({outcome.error})")
                 return
+        report.restored += 1
+    elif operation == "move_item" and monday_id and before.get("group_id"):
+        moved = client.move_items_to_group(
+            [(str(monday_id), int(monday_id), str(before["group_id"]))], idempotency_key=key
+        )
+        if not (moved[0].ok or _is_gone(moved[0].error)):
+            report.remaining.append(f"move_item {monday_id}: could not move back ({moved[0].error})")
+            return
         report.restored += 1
     elif operation == "create_group" and monday_id:
         if not _undo_group(op, client, report, db, tables):
