@@ -59,8 +59,36 @@ class Lease:
 
     def acquire(self) -> None:
         """Take the lease, or raise :class:`LeaseHeldError` naming the live holder."""
-        leases, now = self.tables.leases, utcnow()
-        row = {
+        now = utcnow()
+        try:
+            with self.db.begin() as conn:
+                conn.execute(self.insert_statement(now))
+            return
+        except IntegrityError:
+            pass
+        leases = self.tables.leases
+        with self.db.begin() as conn:
+            current = conn.execute(sa.select(leases).where(leases.c.environment == self.environment)).mappings().first()
+            taken = conn.execute(self.take_over_statement(now)).rowcount
+        if taken != 1:
+            raise LeaseHeldError(_held_message(self.environment, current))
+        self.taken_over_from = None if current is None else str(current["owner"])
+
+    def renew(self) -> bool:
+        """Push the expiry on; False (and ``lost``) when the lease is no longer ours."""
+        with self.db.begin() as conn:
+            kept = conn.execute(self.renew_statement(utcnow())).rowcount
+        self.lost = self.lost or kept != 1
+        return not self.lost
+
+    def release(self) -> None:
+        """Give the lease up (only if it is still ours)."""
+        with self.db.begin() as conn:
+            conn.execute(self.release_statement())
+
+    # The statements, one per step (compiled for SQL Server in the tests as well).
+    def _row(self, now: datetime) -> dict[str, object]:
+        return {
             "environment": self.environment,
             "owner": self.owner,
             "holder": self.holder[:255],
@@ -68,38 +96,33 @@ class Lease:
             "heartbeat_at": now,
             "expires_at": now + timedelta(seconds=self.ttl_s),
         }
-        try:
-            with self.db.begin() as conn:
-                conn.execute(leases.insert().values(row))
-            return
-        except IntegrityError:
-            pass
-        with self.db.begin() as conn:
-            current = conn.execute(sa.select(leases).where(leases.c.environment == self.environment)).mappings().first()
-            taken = conn.execute(
-                leases.update().where(leases.c.environment == self.environment, leases.c.expires_at < now).values(row)
-            ).rowcount
-        if taken != 1:
-            raise LeaseHeldError(_held_message(self.environment, current))
-        self.taken_over_from = None if current is None else str(current["owner"])
 
-    def renew(self) -> bool:
-        """Push the expiry on; False (and ``lost``) when the lease is no longer ours."""
-        leases, now = self.tables.leases, utcnow()
-        with self.db.begin() as conn:
-            kept = conn.execute(
-                leases.update()
-                .where(leases.c.environment == self.environment, leases.c.owner == self.owner)
-                .values(heartbeat_at=now, expires_at=now + timedelta(seconds=self.ttl_s))
-            ).rowcount
-        self.lost = self.lost or kept != 1
-        return not self.lost
+    def insert_statement(self, now: datetime) -> sa.Insert:
+        """Claim a free environment (fails on the primary key when a lease row exists)."""
+        return self.tables.leases.insert().values(self._row(now))
 
-    def release(self) -> None:
-        """Give the lease up (only if it is still ours)."""
+    def take_over_statement(self, now: datetime) -> sa.Update:
+        """Claim an expired lease: changes one row only if it is still expired when the UPDATE runs."""
         leases = self.tables.leases
-        with self.db.begin() as conn:
-            conn.execute(leases.delete().where(leases.c.environment == self.environment, leases.c.owner == self.owner))
+        return (
+            leases.update()
+            .where(leases.c.environment == self.environment, leases.c.expires_at < now)
+            .values(self._row(now))
+        )
+
+    def renew_statement(self, now: datetime) -> sa.Update:
+        """Heartbeat: only while we are still the owner."""
+        leases = self.tables.leases
+        return (
+            leases.update()
+            .where(leases.c.environment == self.environment, leases.c.owner == self.owner)
+            .values(heartbeat_at=now, expires_at=now + timedelta(seconds=self.ttl_s))
+        )
+
+    def release_statement(self) -> sa.Delete:
+        """Give the lease up: only if we are still the owner."""
+        leases = self.tables.leases
+        return leases.delete().where(leases.c.environment == self.environment, leases.c.owner == self.owner)
 
     def check(self) -> None:
         """Raise :class:`LeaseLostError` when another run has taken the lease over."""
