@@ -65,7 +65,7 @@ def test_one_holder_at_a_time_expiry_takeover_and_release() -> None:
     first = Lease(run.db, run.tables, "development", "run-first", ttl_s=60)
     first.acquire()
     second = Lease(run.db, run.tables, "development", "run-second", ttl_s=60)
-    with pytest.raises(LeaseHeldError, match="locked by run run-first .*pid"):
+    with pytest.raises(LeaseHeldError, match=r"locked by run run-first .*pid"):
         second.acquire()
     Lease(run.db, run.tables, "production", "run-prod").acquire()  # another environment is independent
     with run.db.begin() as conn:

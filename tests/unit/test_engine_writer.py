@@ -80,7 +80,7 @@ def test_operations_are_in_the_ledger_as_sent_before_the_request_and_applied_aft
 
 
 def test_a_lost_answer_is_looked_up_adopted_or_failed_and_nothing_stays_sent() -> None:
-    """monday keeps answering 500: the writer looks the batch up; found -> ADOPTED, not found -> FAILED, left pending."""
+    """monday keeps answering 500: the batch is looked up; found -> ADOPTED, not found -> FAILED, left pending."""
     run = make_run(_transport(lambda _b: httpx.Response(500, text="upstream error")))
     probe = Probe(run, ["a", "b"], on_board={"a": "900"})
     Writer(run).write(probe)
