@@ -24,6 +24,7 @@ from sqlalchemy.engine import Connection
 from sync.db import Tables
 
 __all__ = [
+    "UNRESOLVED",
     "Entity",
     "Intent",
     "Ledger",
@@ -36,6 +37,11 @@ __all__ = [
     "new_run_id",
     "utcnow",
 ]
+
+
+#: Prefix of the error of a FAILED create whose answer was lost and whose look-up failed too:
+#: the next run looks it up again (with the SENT ones) before it pushes anything.
+UNRESOLVED = "unresolved: "
 
 
 class OpStatus(StrEnum):
@@ -102,6 +108,12 @@ class Settlement:
     status: OpStatus
     monday_id: str | None = None
     error: str | None = None
+
+
+def open_condition(ops: sa.Table) -> sa.ColumnElement[bool]:
+    """Operations whose outcome is still to be settled: SENT, or a FAILED create left unresolved."""
+    unresolved = sa.and_(ops.c.status == OpStatus.FAILED.value, ops.c.error.startswith(UNRESOLVED, autoescape=True))
+    return sa.or_(ops.c.status == OpStatus.SENT.value, unresolved)
 
 
 def utcnow() -> datetime:
@@ -209,13 +221,13 @@ class Ledger:
         return [int(op_id) for op_id in found]
 
     def settle(self, conn: Connection, settlements: Sequence[Settlement]) -> None:
-        """Record how each operation ended (only operations still SENT are changed)."""
+        """Record how each operation ended (only operations still SENT, or unresolved, are changed)."""
         if not settlements:
             return
         ops = self.tables.operations
         conn.execute(
             ops.update()
-            .where(ops.c.op_id == sa.bindparam("b_op"), ops.c.status == OpStatus.SENT.value)
+            .where(ops.c.op_id == sa.bindparam("b_op"), open_condition(ops))
             .values(
                 status=sa.bindparam("b_status"),
                 monday_id=sa.func.coalesce(sa.bindparam("b_mid", type_=sa.String()), ops.c.monday_id),

@@ -16,7 +16,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from sync.engine.ledger import OpKind, OpStatus, utcnow
+from sync.engine.ledger import OpKind, open_condition, utcnow
 from sync.engine.options import RunParts
 from sync.states import ActionType, SyncState
 
@@ -237,7 +237,7 @@ class SentOp:
 
 
 def sent_operations(run: RunParts) -> list[SentOp]:
-    """Every SENT operation on this environment's boards from runs other than this one."""
+    """Every SENT (or unresolved) operation on this environment's boards from runs other than this one."""
     ops, t, lines = run.tables.operations, run.tables.target, run.tables.lines
     parent = t.alias("parent")
     boards = [run.env.monday.board_id, run.env.monday.subitem_board_id]
@@ -257,7 +257,7 @@ def sent_operations(run: RunParts) -> list[SentOp]:
             .outerjoin(lines, lines.c.line_uuid == ops.c.record_key)
             .outerjoin(parent, parent.c.record_uuid == lines.c.record_uuid)
         )
-        .where(ops.c.status == OpStatus.SENT.value, ops.c.run_id != run.run_id, ops.c.board_id.in_(boards))
+        .where(open_condition(ops), ops.c.run_id != run.run_id, ops.c.board_id.in_(boards))
         .order_by(ops.c.op_id)
     )
     with run.db.connect() as conn:

@@ -21,12 +21,12 @@ from dataclasses import dataclass
 
 from sqlalchemy.engine import Connection
 
-from sync.engine.ledger import Intent, OpKind, OpStatus, Settlement
+from sync.engine.ledger import UNRESOLVED, Intent, OpKind, OpStatus, Settlement
 from sync.engine.options import RunParts
 from sync.errors import FatalError, RetriableError
 from sync.monday.models import Outcome
 
-__all__ = ["Answer", "Write", "Writer", "lost", "not_applied"]
+__all__ = ["Answer", "Write", "Writer", "lost", "not_applied", "unresolved"]
 
 
 @dataclass(frozen=True)
@@ -47,6 +47,11 @@ class Answer:
 def lost(reason: str) -> Answer:
     """An answer that never came and that a look-up could not confirm: the row is re-sent later."""
     return Answer(OpStatus.FAILED, None, f"answer lost ({reason}); not found on the board, left pending", True)
+
+
+def unresolved(reason: str) -> Answer:
+    """An answer lost and a look-up that failed as well: the next run looks it up again before pushing."""
+    return Answer(OpStatus.FAILED, None, f"{UNRESOLVED}answer lost and the look-up failed ({reason})", True)
 
 
 def not_applied(reason: str) -> Answer:
@@ -111,7 +116,7 @@ class Writer:
             run.counters.note_error("REQUEST", None, f"{write.kind.value}: {exc}")
             if isinstance(exc, FatalError):
                 fatal = exc
-        answers = self._fill(write, answers, fatal)
+        answers, fatal = self._fill(write, answers, fatal)
         pairs = [(intent, answers[intent.record_key]) for intent in intents]
         with run.db.begin() as conn:
             write.write_back(conn, pairs)
@@ -126,16 +131,19 @@ class Writer:
             raise fatal
         return pairs
 
-    def _fill(self, write: Write, answers: dict[str, Answer], fatal: FatalError | None) -> dict[str, Answer]:
+    def _fill(
+        self, write: Write, answers: dict[str, Answer], fatal: FatalError | None
+    ) -> tuple[dict[str, Answer], FatalError | None]:
         """Every intent without an answer: refused with the request (fatal), else looked up."""
         missing = [i for i in write.intents if i.record_key not in answers]
         if not missing:
-            return answers
+            return answers, fatal
         if fatal is not None:
-            return answers | {i.record_key: not_applied(str(fatal)) for i in missing}
+            return answers | {i.record_key: not_applied(str(fatal)) for i in missing}, fatal
         self.run.counters.add(unknown=len(missing))
         try:
             found: Mapping[str, Answer] = write.resolve(missing)
         except (RetriableError, FatalError) as exc:
-            found = {i.record_key: lost(f"the look-up failed too: {exc}") for i in missing}
-        return answers | {i.record_key: found.get(i.record_key) or lost("no answer") for i in missing}
+            found = {i.record_key: unresolved(str(exc)) for i in missing}
+            fatal = exc if isinstance(exc, FatalError) else None
+        return answers | {i.record_key: found.get(i.record_key) or lost("no answer") for i in missing}, fatal

@@ -123,3 +123,23 @@ def test_a_record_error_fails_only_its_row() -> None:
     assert ledger["a"]["status"] == "APPLIED" and ledger["b"]["status"] == "FAILED"
     assert "invalid value" in ledger["b"]["error"]
     assert not dict(probe.written)["b"].requeue
+
+
+def test_a_failed_look_up_leaves_the_create_unresolved_for_the_next_run() -> None:
+    """Answer lost and the look-up fails too: FAILED 'unresolved', which the next run's recovery picks up."""
+    from sync.engine import store
+    from sync.engine.ledger import Ledger
+    from sync.engine.options import RunParts as Parts
+    from sync.errors import RetriableError
+
+    class BlindProbe(Probe):
+        def resolve(self, missing: Sequence[Intent]) -> dict[str, Answer]:
+            raise RetriableError("the look-up timed out as well")
+
+    run = make_run(_transport(lambda _b: httpx.Response(500, text="upstream error")))
+    Writer(run).write(BlindProbe(run, ["a"]))
+    (op,) = _ledger(run)
+    assert op["status"] == "FAILED" and op["error"].startswith("unresolved: ")
+    later = Parts(**{**run.__dict__, "run_id": "run-2", "ledger": Ledger(run.tables, "run-2")})
+    assert [s.op_id for s in store.sent_operations(later)] == [op["op_id"]]
+    assert store.sent_operations(run) == []  # never its own run's
