@@ -81,3 +81,53 @@ def test_a_signal_settles_the_batch_records_interrupted_and_the_next_run_resumes
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_kill_9_then_a_rerun_after_the_lease_expires_then_rollbacks_restore_the_start(
+    tmp_path: Path, database_url: str
+) -> None:
+    """kill -9 mid-run: the lease refuses a re-run until it expires; the re-run settles the dead run's SENT rows."""
+    from datetime import timedelta
+
+    from sync.engine.ledger import utcnow
+    from sync.rollback import rollback_with
+
+    emulator = build_emulator(require_token=False, faults=FaultProfile(latency_ms=60))
+    server = serve(port=0, emulator=emulator)
+    try:
+        with make_demo(tmp_path, database_url, orders=40) as demo:
+            config_path = tmp_path / "demo" / "ordersync.toml"
+            _point_at_server(config_path, f"http://127.0.0.1:{server.server_address[1]}/v2")
+            process = _sync(config_path)
+            deadline = time.monotonic() + 60
+            while sum(r.op == "create_item" for r in emulator.operation_log) < 7 and time.monotonic() < deadline:
+                time.sleep(0.01)
+            process.kill()
+            process.communicate(timeout=30)
+            (crashed,) = demo.rows(demo.tables.runs)
+            assert crashed["status"] == "RUNNING"
+
+            refused = _sync(config_path)
+            out, err = refused.communicate(timeout=120)
+            assert refused.returncode == 3 and crashed["run_id"] in err, (out, err)
+
+            leases = demo.tables.leases
+            demo.execute(leases.update().values(expires_at=utcnow() - timedelta(seconds=1)))
+            again = _sync(config_path)
+            out, err = again.communicate(timeout=300)
+            assert again.returncode == 0, (out, err)
+            ops = demo.tables.operations
+            assert not demo.rows(ops, ops.c.status == "SENT")
+            client = build_client(demo.config, ENV, EmulatorTransport(emulator), "test-token")
+            orders = Counter(r.values["text_mkr5wya6"].text for r in client.iter_items(ITEMS_BOARD, limit=100))
+            assert len(orders) == 40 and max(orders.values()) == 1
+            runs = demo.tables.runs
+            rerun = demo.rows(runs, runs.c.run_id != crashed["run_id"])[0]["run_id"]
+            for run_id in (rerun, crashed["run_id"]):
+                report = rollback_with(demo.config, ENV, run_id, client=client, db=demo.db, tables=demo.tables)
+                assert report.complete, report.remaining
+            assert list(client.iter_items(ITEMS_BOARD, limit=100)) == []
+            assert demo.rows(demo.tables.target) == [] and demo.rows(demo.tables.lines) == []
+    finally:
+        server.shutdown()
+        server.server_close()
