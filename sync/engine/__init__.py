@@ -1,6 +1,6 @@
 """The sync engine: detect changes, plan, push groups -> items -> subitems, write back, summarise.
 
-=============  ==============================================================
+=============  ================================================================================
 ``run``        the run's steps in order (no SQL): ``run_sync``, ``run_with``
 ``pipeline``   all concurrency: the two board workers, the queue, stops
 ``plan``       pure: pending rows -> operations -> batches
@@ -11,7 +11,8 @@
 ``ledger``     the typed ledger (``OpStatus``, ``RunStatus``, ``Intent``)
 ``lease``      one writer per environment
 ``counters``   the run's tallies, under a lock
-=============  ==============================================================
+``options``    ``SyncOptions`` (what the caller asks) and ``RunParts`` (what a run works with)
+=============  ================================================================================
 
 The names callers use are importable from here; they load on first use, so that a module
 importing :mod:`sync.engine.ledger` does not pull the whole engine in.
