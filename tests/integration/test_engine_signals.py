@@ -131,3 +131,28 @@ def test_kill_9_then_a_rerun_after_the_lease_expires_then_rollbacks_restore_the_
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_two_overlapping_ordersync_sync_processes_one_writes_one_is_refused(tmp_path: Path, database_url: str) -> None:
+    """Two `ordersync sync` started together: one exits 0, the other exits 3 naming the holder; no duplicates."""
+    emulator = build_emulator(require_token=False, faults=FaultProfile(latency_ms=60))  # a run lasts seconds
+    server = serve(port=0, emulator=emulator)
+    try:
+        with make_demo(tmp_path, database_url, orders=30) as demo:
+            config_path = tmp_path / "demo" / "ordersync.toml"
+            _point_at_server(config_path, f"http://127.0.0.1:{server.server_address[1]}/v2")
+            processes = [_sync(config_path), _sync(config_path)]
+            results = [(p.communicate(timeout=300), p.returncode) for p in processes]
+            codes = sorted(code for _, code in results)
+            assert codes == [0, 3], results
+            (_, err), _ = next(r for r in results if r[1] == 3)
+            (run,) = demo.rows(demo.tables.runs)
+            assert "locked by run" in err and run["run_id"] in err
+            client = build_client(demo.config, ENV, EmulatorTransport(emulator), "test-token")
+            orders = Counter(r.values["text_mkr5wya6"].text for r in client.iter_items(ITEMS_BOARD, limit=100))
+            assert len(orders) == 30 and max(orders.values()) == 1
+            groups = Counter(g.title for g in client.get_boards([ITEMS_BOARD])[0].groups)
+            assert max(groups.values()) == 1
+    finally:
+        server.shutdown()
+        server.server_close()
