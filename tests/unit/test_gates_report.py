@@ -68,7 +68,7 @@ def test_reports_are_written_with_every_gate(tmp_path: Path) -> None:
     assert data["gates"][0]["evidence"] == ["schema-readiness/schema.md"]
     md = (run.report_dir / "gates.md").read_text(encoding="utf-8")
     assert "data-expectations" in md
-    assert "NOT PASSED" in md
+    assert "NOT READY: data-expectations (failed); volume-feasibility (error)" in md
 
 
 def test_html_is_self_contained_escaped_and_links_evidence(tmp_path: Path) -> None:
