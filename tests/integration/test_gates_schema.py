@@ -106,7 +106,7 @@ def test_a_column_the_engine_newly_declares_is_required_without_a_second_list(
 def test_a_sync_column_of_the_wrong_kind_is_named_with_what_the_engine_needs(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, database_url: str
 ) -> None:
-    """monday_parent_id recreated as text in the lines table: the gate names the column, the type and the kind needed."""
+    """monday_parent_id recreated as text in the lines table: the gate names column, type and the kind needed."""
     config_path = build_demo(tmp_path / "demo", monkeypatch, database_url)
     engine = make_engine(load_config(config_path).database_url("development"))
     try:
