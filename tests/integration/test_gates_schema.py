@@ -51,10 +51,12 @@ def test_schema_gate_names_a_dropped_column(tmp_path: Path, monkeypatch: pytest.
         conn.execute(sa.text('ALTER TABLE "swp_ORDER_LIST_SYNC" DROP COLUMN "DESIGN FEE"'))
         conn.execute(sa.text('ALTER TABLE "FACT_ORDER_LIST" DROP COLUMN "item_name"'))
     engine.dispose()
-    status, summary, data = _run(config_path, tmp_path)
-    assert status is GateStatus.FAILED
-    assert "swp_ORDER_LIST_SYNC.DESIGN FEE: column missing" in summary
-    assert "FACT_ORDER_LIST.item_name: column missing" in summary
+    config = load_config(config_path)
+    result = run_gates(GateContext(config, "development", tmp_path / "run"), [SchemaGate()]).results[0]
+    assert_gate_caught(
+        result, "swp_ORDER_LIST_SYNC.DESIGN FEE: column missing", "FACT_ORDER_LIST.item_name: column missing"
+    )
+    data = json.loads((tmp_path / "run" / "schema-readiness" / "schema.json").read_text(encoding="utf-8"))
     md = (tmp_path / "run" / "schema-readiness" / "schema.md").read_text(encoding="utf-8")
     assert "DESIGN FEE" in md
     assert data["metrics"]["problems"] == 2
