@@ -35,13 +35,23 @@ def test_clean_demo_passes_with_counts_and_evidence(
     assert result.metrics["total_rows"] == 300
     assert result.metrics["new_records"] == 300
     assert result.metrics["cancelled_records"] > 0
-    assert result.metrics["checked"] > 30
+    assert result.metrics["checked"] > 15
     assert {p.name for p in result.evidence} == {
         "results.html",
         "results.json",
         "failures.csv",
         "source_counts.json",
+        "index.html",
     }
+    # The demo's target and lines tables are empty before the first sync: their rules are not evaluated.
+    assert result.metrics["target_rows"] == 0 and result.metrics["not_evaluated"] > 0
+    assert "not evaluated (FACT_ORDER_LIST is empty, ORDER_LIST_LINES is empty)" in result.summary
+    folder = tmp_path / "run" / "data-expectations"
+    docs = folder / "data_docs" / "index.html"
+    assert docs in result.evidence and docs.stat().st_size > 0
+    assert any((folder / "data_docs" / "validations").rglob("*.html"))  # GX rendered the checkpoint results
+    page = (folder / "results.html").read_text(encoding="utf-8")
+    assert "data_docs/index.html" in page and "not evaluated" in page
 
 
 def test_bad_rows_fail_naming_order_and_column(
