@@ -28,7 +28,7 @@ from sync.errors import ConfigError
 from validation.cutover.promote import backup_path, read_promotion_log
 from validation.cutover.rollback import rollback_cutover
 from validation.cutover.runner import run_cutover
-
+from validation.gates.registry import gate_names, required_gates
 
 #: These tests run the cutover behind the whole required set: it needs every gate merged.
 REAL_REQUIRED_SET = {"test_full_gate_set_cutover_through_the_cli"}
@@ -115,17 +115,25 @@ def test_full_cutover_promotes_and_writes_the_signoff_report(tmp_path: Path) -> 
 
 
 def test_full_gate_set_cutover_through_the_cli(tmp_path: Path) -> None:
-    """Every registered gate runs, the cutover exits 0, and the sign-off ticks the gate-backed items."""
+    """Every required gate runs; the cutover exits 0 and the sign-off ticks the gate-backed items. While a
+    required gate is not registered (change-detection before its merge) it stops before promotion naming it."""
     config = build_demo(tmp_path / "demo")
+    before = observable(config)
     reports = tmp_path / "reports"
     code = main(
         ["--config", str(config), "cutover", "--to", PROD, "--canary", "3", "--who", "bo", "--report-dir", str(reports)]
     )
-    assert code == 0
     data = json.loads(next(reports.glob("cutover-*/cutover.json")).read_text(encoding="utf-8"))
     names = {g["name"] for g in data["gates"]["results"]}
-    assert {"schema-readiness", "environment-switching", "data-expectations"} <= names
+    assert set(gate_names()) == names
     assert all(g["status"] == "passed" for g in data["gates"]["results"])
+    unregistered = [n for n in required_gates(PROD) if n not in gate_names()]
+    if unregistered:
+        assert code == 1 and data["status"] == "FAILED"
+        assert all(f"{n}: not registered" in data["reason"] for n in unregistered), data["reason"]
+        assert observable(config) == before
+        return
+    assert code == 0, data["reason"]
     md = next(reports.glob("cutover-*/signoff.md")).read_text(encoding="utf-8")
     assert "- [x] ✔ Test customer group creation in Monday.com" in md
     assert "- [x] ✔ Source data quality validated" in md
