@@ -211,3 +211,16 @@ def test_results_keep_the_given_order_and_environment(ctx: GateContext) -> None:
     assert [r.name for r in run.results] == names
     assert {r.environment for r in run.results} == {"development"}
     assert run.counts()["passed"] == 5
+
+
+def test_the_registry_tells_skipped_from_not_registered_by_default(ctx: GateContext) -> None:
+    """With the real required set and no ``registered`` given, every other gate is named with the right reason."""
+    from validation.gates.registry import gate_names, required_gates
+
+    run = run_gates(ctx, [_passing("schema-readiness")], required=required_gates("production"))
+    assert run.passed and not run.ready
+    reasons = {m.name: m.reason for m in run.missing}
+    assert set(reasons) == set(required_gates("production")) - {"schema-readiness"}
+    for name, reason in reasons.items():
+        expected = MissingReason.SKIPPED if name in gate_names() else MissingReason.NOT_REGISTERED
+        assert reason is expected, name

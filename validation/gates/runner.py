@@ -211,19 +211,24 @@ def run_gates(
     gates: Sequence[Gate],
     *,
     required: Sequence[str] = (),
-    registered: Collection[str] = (),
+    registered: Collection[str] | None = None,
     workers: int = DEFAULT_WORKERS,
 ) -> GateRun:
     """Run independent gates in parallel and apply the fail-closed rules to each result.
 
     ``required`` are the gate names the run must hold a passing result for to be ready;
-    ``registered`` the names the registry knows (to tell "skipped" from "not registered").
+    ``registered`` the names the registry knows, to tell "skipped" from "not registered"
+    (default: the registry's own list).
     """
+    if registered is None and required:
+        from validation.gates.registry import gate_names  # the registry imports this module
+
+        registered = gate_names()
     ctx.report_dir.mkdir(parents=True, exist_ok=True)
     started = datetime.now(UTC)
     with ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="gate") as pool:
         results = list(pool.map(lambda gate: _run_one(ctx, gate), gates))
-    missing = missing_gates(required, [g.name for g in gates], results, registered)
+    missing = missing_gates(required, [g.name for g in gates], results, registered or ())
     return GateRun(
         ctx.env_name,
         ctx.config.path,
