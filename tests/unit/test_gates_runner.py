@@ -147,7 +147,7 @@ def test_a_failure_keeps_its_own_summary(ctx: GateContext) -> None:
 
 
 def test_a_run_missing_a_required_gate_is_not_ready_and_says_why(ctx: GateContext) -> None:
-    """Required but unregistered, registered but skipped, selected but lost: each is named; passed alone is not ready."""
+    """Required but unregistered, or registered but skipped: each is named; passed alone is not ready."""
     run = run_gates(
         ctx,
         [_passing("a")],
