@@ -21,7 +21,9 @@ __all__ = ["register"]
 
 @click.command("gates")
 @click.argument("env")
-@click.option("--only", "only", multiple=True, metavar="NAME", help="Run only this gate (repeatable).")
+@click.option(
+    "--only", "only", multiple=True, metavar="NAME", help="Run only this gate (repeatable; a diagnosis, never READY)."
+)
 @click.option(
     "--report-dir",
     type=click.Path(path_type=Path),
