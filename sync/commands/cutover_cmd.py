@@ -1,5 +1,8 @@
 """``ordersync cutover`` and ``ordersync rollback``: promote behind every gate, undo a cutover or one run.
 
+A cutover never promotes on a subset of the gates: ``--only`` is refused with exit 2, and
+the gate step stops the cutover unless the run is READY (every required gate passed).
+
 Exit codes: 0 only for a full success (promoted, canary verified; or a rollback with nothing
 left); 1 when the cutover stopped or rolled back, or a rollback left something to do by hand;
 2 for a config or command-line mistake (via ``run_guarded``).
@@ -39,7 +42,11 @@ __all__ = ["register"]
     help="Root folder; the cutover writes <root>/cutover-<id>/ (default: [paths] reports, next to the config).",
 )
 @click.option(
-    "--only", "only", multiple=True, metavar="GATE", help="Run only this gate (repeatable; rehearsals)."
+    "--only",
+    "only",
+    multiple=True,
+    metavar="GATE",
+    help="Refused (exit 2): a cutover runs every required gate; use `ordersync gates ENV --only GATE`.",
 )
 @click.option(
     "--inject",

@@ -24,13 +24,26 @@ from sync.cli import main
 from sync.config import load_config
 from sync.connect import open_db
 from sync.engine import SyncOptions, run_sync
+from sync.errors import ConfigError
 from validation.cutover.promote import backup_path, read_promotion_log
 from validation.cutover.rollback import rollback_cutover
 from validation.cutover.runner import run_cutover
+from validation.gates.registry import gate_names, required_gates
+
+#: These tests run the cutover behind the whole required set: it needs every gate merged.
+REAL_REQUIRED_SET = {"test_full_gate_set_cutover_through_the_cli"}
+
+
+@pytest.fixture(autouse=True)
+def fast_required_set(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Narrow the required set to FAST_GATES (two real gates, run for real) for tests about promotion,
+    canary, verify and rollback; the required set itself is proven in test_gates_runner/registry and by
+    the cutover tests below that keep it (``REAL_REQUIRED_SET``) or add an unregistered gate to it."""
+    if request.node.originalname not in REAL_REQUIRED_SET:
+        monkeypatch.setattr("validation.cutover.runner.required_gates", lambda env_name: FAST_GATES)
 
 
 def _cli_cutover(config: Path, reports: Path, *extra: str) -> int:
-    gates = [arg for name in FAST_GATES for arg in ("--only", name)]
     return main(
         [
             "--config",
@@ -42,7 +55,6 @@ def _cli_cutover(config: Path, reports: Path, *extra: str) -> int:
             "tester",
             "--report-dir",
             str(reports),
-            *gates,
             *extra,
         ]
     )
@@ -61,7 +73,7 @@ def test_full_cutover_promotes_and_writes_the_signoff_report(tmp_path: Path) -> 
     """A passing cutover switches active_environment (comments kept), records who, and writes the sign-off."""
     config = build_demo(tmp_path / "demo")
     original = config.read_bytes()
-    result = run_cutover(config, to_env=PROD, canary=4, who="ana", report_root=tmp_path / "reports", gates=FAST_GATES)
+    result = run_cutover(config, to_env=PROD, canary=4, who="ana", report_root=tmp_path / "reports")
     assert result.ok, result.reason
     assert [s.name for s in result.steps] == [
         "gates",
@@ -103,17 +115,25 @@ def test_full_cutover_promotes_and_writes_the_signoff_report(tmp_path: Path) -> 
 
 
 def test_full_gate_set_cutover_through_the_cli(tmp_path: Path) -> None:
-    """Every registered gate runs, the cutover exits 0, and the sign-off ticks the gate-backed items."""
+    """Every required gate runs; the cutover exits 0 and the sign-off ticks the gate-backed items. While a
+    required gate is not registered (change-detection before its merge) it stops before promotion naming it."""
     config = build_demo(tmp_path / "demo")
+    before = observable(config)
     reports = tmp_path / "reports"
     code = main(
         ["--config", str(config), "cutover", "--to", PROD, "--canary", "3", "--who", "bo", "--report-dir", str(reports)]
     )
-    assert code == 0
     data = json.loads(next(reports.glob("cutover-*/cutover.json")).read_text(encoding="utf-8"))
     names = {g["name"] for g in data["gates"]["results"]}
-    assert {"schema-readiness", "environment-switching", "data-expectations"} <= names
+    assert set(gate_names()) == names
     assert all(g["status"] == "passed" for g in data["gates"]["results"])
+    unregistered = [n for n in required_gates(PROD) if n not in gate_names()]
+    if unregistered:
+        assert code == 1 and data["status"] == "FAILED"
+        assert all(f"{n}: not registered" in data["reason"] for n in unregistered), data["reason"]
+        assert observable(config) == before
+        return
+    assert code == 0, data["reason"]
     md = next(reports.glob("cutover-*/signoff.md")).read_text(encoding="utf-8")
     assert "- [x] ✔ Test customer group creation in Monday.com" in md
     assert "- [x] ✔ Source data quality validated" in md
@@ -139,7 +159,7 @@ def test_a_real_failing_gate_stops_before_anything_changes(tmp_path: Path) -> No
     doc["environments"][PROD]["mapping"]["items"]["PO NUMBER"]["column"] = "text_notonboard"  # type: ignore[index]
     config.write_text(tomlkit.dumps(doc), encoding="utf-8")
     before = observable(config)
-    result = run_cutover(config, to_env=PROD, canary=3, report_root=tmp_path / "reports", gates=FAST_GATES)
+    result = run_cutover(config, to_env=PROD, canary=3, report_root=tmp_path / "reports")
     assert result.status == "FAILED" and not result.ok
     assert "environment-switching" in (result.reason or "") and "index.html" in (result.reason or "")
     assert observable(config) == before
@@ -156,7 +176,7 @@ def test_a_canary_that_hits_real_errors_is_rolled_back(tmp_path: Path) -> None:
     config = build_demo(tmp_path / "demo", with_bad_rows=True)
     before = observable(config)
     result = run_cutover(
-        config, to_env=PROD, canary_customer="UNLISTED CUSTOMER", report_root=tmp_path / "reports", gates=FAST_GATES
+        config, to_env=PROD, canary_customer="UNLISTED CUSTOMER", report_root=tmp_path / "reports"
     )
     assert result.status == "ROLLED_BACK", result.reason
     assert "1 rejected" in (result.reason or "") and "UNLISTED CUSTOMER" in (result.reason or "")
@@ -173,7 +193,7 @@ def test_verify_failure_restores_a_production_that_already_held_data(tmp_path: P
     before = observable(config)
     assert len([i for i in before[1]["items"] if i[4] is None]) == 3
     result = run_cutover(
-        config, to_env=PROD, canary=5, report_root=tmp_path / "reports", gates=FAST_GATES, inject="verify"
+        config, to_env=PROD, canary=5, report_root=tmp_path / "reports", inject="verify"
     )
     assert result.status == "ROLLED_BACK"
     assert observable(config) == before
@@ -183,7 +203,7 @@ def test_rollback_of_a_successful_cutover_twice_is_harmless(tmp_path: Path) -> N
     """Rolling back restores everything; the second rollback finds nothing to do and changes nothing."""
     config = build_demo(tmp_path / "demo")
     before = observable(config)
-    result = run_cutover(config, to_env=PROD, canary=3, report_root=tmp_path / "reports", gates=FAST_GATES)
+    result = run_cutover(config, to_env=PROD, canary=3, report_root=tmp_path / "reports")
     assert result.ok
     first = rollback_cutover(config)
     assert first.complete, first.remaining
@@ -200,7 +220,7 @@ def test_rollback_of_a_successful_cutover_twice_is_harmless(tmp_path: Path) -> N
 def test_rollback_refuses_to_overwrite_a_config_edited_after_promotion(tmp_path: Path) -> None:
     """An edit made after the promotion is never thrown away; the rollback says exactly what is left."""
     config = build_demo(tmp_path / "demo")
-    result = run_cutover(config, to_env=PROD, canary=2, report_root=tmp_path / "reports", gates=FAST_GATES)
+    result = run_cutover(config, to_env=PROD, canary=2, report_root=tmp_path / "reports")
     assert result.ok
     config.write_text(config.read_text(encoding="utf-8") + "\n# edited by a person\n", encoding="utf-8")
     edited = config.read_bytes()
@@ -214,7 +234,7 @@ def test_rollback_refuses_to_overwrite_a_config_edited_after_promotion(tmp_path:
 def test_rollback_waits_for_runs_made_after_the_cutover(tmp_path: Path) -> None:
     """A production sync after the cutover blocks the board and DB rollback and is named as the next step."""
     config = build_demo(tmp_path / "demo")
-    result = run_cutover(config, to_env=PROD, canary=2, report_root=tmp_path / "reports", gates=FAST_GATES)
+    result = run_cutover(config, to_env=PROD, canary=2, report_root=tmp_path / "reports")
     assert result.ok
     later = run_sync(load_config(config), PROD, SyncOptions(limit=2))
     board = board_state(config)
@@ -252,6 +272,38 @@ def test_rollback_of_one_run_through_the_cli(tmp_path: Path) -> None:
     assert any(r["kind"] == "rollback" for r in ledger_runs(config, "development"))
 
 
+def test_cutover_only_one_gate_is_refused_and_promotes_nothing(tmp_path: Path) -> None:
+    """``ordersync cutover --only <gate>`` exits 2 naming --only; config, board and database stay as they were."""
+    config = build_demo(tmp_path / "demo")
+    before = observable(config)
+    code = _cli_cutover(config, tmp_path / "reports", "--canary", "2", "--only", "schema-readiness")
+    assert code == 2
+    assert observable(config) == before
+    assert load_config(config).active_environment != PROD
+    assert not list((tmp_path / "reports").glob("cutover-*"))
+    with pytest.raises(ConfigError, match="never promotes on a subset"):
+        run_cutover(config, to_env=PROD, report_root=tmp_path / "reports", gates=["schema-readiness"])
+
+
+def test_a_required_gate_that_is_not_registered_stops_the_cutover(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every registered gate may pass, yet a required one with no registry entry leaves it NOT READY: no promotion."""
+    monkeypatch.setattr(
+        "validation.cutover.runner.required_gates", lambda env_name: (*FAST_GATES, "change-detection-v9")
+    )
+    config = build_demo(tmp_path / "demo")
+    before = observable(config)
+    result = run_cutover(config, to_env=PROD, canary=2, report_root=tmp_path / "reports")
+    assert result.status == "FAILED" and not result.ok
+    assert "NOT READY: change-detection-v9: not registered" in (result.reason or "")
+    assert not any(s.name == "promote" for s in result.steps)
+    assert observable(config) == before
+    gates = json.loads((result.report_dir / "gates.json").read_text(encoding="utf-8"))
+    assert gates["ready"] is False and gates["passed"] is True
+    assert gates["missing"] == [{"name": "change-detection-v9", "reason": "not registered"}]
+
+
 def test_cutover_to_the_active_environment_is_a_usage_error(tmp_path: Path) -> None:
     """Asking to cut over to what is already active exits 2 and touches nothing."""
     config = build_demo(tmp_path / "demo")
@@ -264,7 +316,7 @@ def test_cutover_to_the_active_environment_is_a_usage_error(tmp_path: Path) -> N
 def test_report_commands_write_run_metrics_and_rerender_the_signoff(tmp_path: Path) -> None:
     """``report metrics`` rebuilds JSON + Prometheus files from the ledger; ``report signoff`` re-renders the page."""
     config = build_demo(tmp_path / "demo", alerts=False)
-    result = run_cutover(config, to_env=PROD, canary=2, report_root=tmp_path / "reports", gates=FAST_GATES)
+    result = run_cutover(config, to_env=PROD, canary=2, report_root=tmp_path / "reports")
     assert result.ok
     run_id = result.canary_run_ids[0]
     out = tmp_path / "metrics"

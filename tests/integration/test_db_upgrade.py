@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
+import tomlkit
 from click.testing import CliRunner
 from engine_support import point_config_at
 
@@ -58,6 +59,10 @@ def legacy(tmp_path: Path, engine_url: str, database_url: str) -> tuple[Path, sa
     """A demo config pointing at a database whose tables predate ordersync and hold rows."""
     demo = init_demo(tmp_path / "project", orders=1)
     point_config_at(demo.config_path, database_url)
+    # Production keeps its own demo database: environment-switching refuses two environments on one database.
+    doc = tomlkit.parse(demo.config_path.read_text(encoding="utf-8"))
+    doc["environments"]["production"]["database"] = {"url": f"sqlite:///{demo.databases['production'].name}"}  # type: ignore[index]
+    demo.config_path.write_text(tomlkit.dumps(doc), encoding="utf-8")
     engine = make_engine(engine_url)
     sizes = build_tables().sizes
     staging, target, lines = _legacy_tables(sa.MetaData(), sizes)

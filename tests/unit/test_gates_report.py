@@ -10,7 +10,7 @@ from pathlib import Path
 from rich.console import Console
 
 from validation.gates.report import new_run_dir, print_summary, write_reports
-from validation.gates.runner import GateResult, GateRun, GateStatus
+from validation.gates.runner import GateResult, GateRun, GateStatus, MissingGate, MissingReason
 
 
 def _run(tmp_path: Path) -> GateRun:
@@ -64,11 +64,11 @@ def test_reports_are_written_with_every_gate(tmp_path: Path) -> None:
     assert [p.name for p in paths] == ["gates.json", "gates.md", "index.html"]
     data = json.loads((run.report_dir / "gates.json").read_text(encoding="utf-8"))
     assert data["passed"] is False
-    assert data["counts"] == {"passed": 1, "failed": 1, "error": 1}
+    assert data["counts"] == {"passed": 1, "failed": 1, "inconclusive": 0, "error": 1}
     assert data["gates"][0]["evidence"] == ["schema-readiness/schema.md"]
     md = (run.report_dir / "gates.md").read_text(encoding="utf-8")
     assert "data-expectations" in md
-    assert "NOT PASSED" in md
+    assert "NOT READY: data-expectations (failed); volume-feasibility (error)" in md
 
 
 def test_html_is_self_contained_escaped_and_links_evidence(tmp_path: Path) -> None:
@@ -96,3 +96,42 @@ def test_terminal_summary_names_each_gate(tmp_path: Path) -> None:
     assert "schema-readiness" in text
     assert "volume-feasibility" in text
     assert "NOT READY" in text
+
+
+def test_missing_required_gates_show_as_not_run_and_the_verdict_names_them(tmp_path: Path) -> None:
+    """A required gate without a result appears in every report as 'not run' with its reason; NOT READY names it."""
+    base = _run(tmp_path)
+    run = GateRun(
+        base.environment,
+        base.config_path,
+        base.report_dir,
+        base.started_at,
+        base.finished_at,
+        base.results[:1],
+        required=("schema-readiness", "change-detection"),
+        missing=(MissingGate("change-detection", MissingReason.NOT_REGISTERED),),
+    )
+    write_reports(run)
+    data = json.loads((run.report_dir / "gates.json").read_text(encoding="utf-8"))
+    assert data["passed"] is True and data["ready"] is False
+    assert data["missing"] == [{"name": "change-detection", "reason": "not registered"}]
+    assert data["verdict"] == "NOT READY: change-detection: not registered"
+    page = (run.report_dir / "index.html").read_text(encoding="utf-8")
+    assert "NOT READY: change-detection: not registered" in page
+    assert "<td>change-detection</td>" in page and "not run" in page
+    assert "change-detection | not run" in (run.report_dir / "gates.md").read_text(encoding="utf-8")
+    console = Console(record=True, width=200)
+    print_summary(run, console)
+    assert "NOT READY: change-detection: not registered" in console.export_text()
+
+
+def test_inconclusive_has_its_own_colour_and_label(tmp_path: Path) -> None:
+    """Inconclusive is shown as such (not as passed, not folded into failed)."""
+    base = _run(tmp_path)
+    result = base.results[0]
+    odd = GateResult(result.name, result.environment, GateStatus.INCONCLUSIVE, "inconclusive: x", {}, [])
+    run = GateRun(base.environment, base.config_path, base.report_dir, base.started_at, base.finished_at, [odd])
+    write_reports(run)
+    page = (run.report_dir / "index.html").read_text(encoding="utf-8")
+    assert ">inconclusive</td>" in page and "#e2e3f3" in page
+    assert "NOT READY: schema-readiness (inconclusive)" in page

@@ -9,7 +9,15 @@ import pytest
 
 from sync.config import Config, load_config
 from sync.demo import shipped_config_path
-from validation.gates.runner import GateContext, GateResult, GateStatus, gate_result, run_gates
+from validation.gates.runner import (
+    GateContext,
+    GateResult,
+    GateStatus,
+    MissingReason,
+    gate_result,
+    missing_gates,
+    run_gates,
+)
 
 
 @pytest.fixture
@@ -71,11 +79,13 @@ def test_raising_gate_is_error_with_traceback_and_others_still_run(ctx: GateCont
     assert not run.passed
 
 
-def test_pass_without_evidence_is_failed(ctx: GateContext) -> None:
-    """A gate that says passed but wrote no evidence file has failed."""
-    result = run_gates(ctx, [_passing("silent", write=False)]).results[0]
-    assert result.status is GateStatus.FAILED
+def test_pass_without_evidence_is_inconclusive(ctx: GateContext) -> None:
+    """A gate that says passed but wrote no evidence file has not passed: it could not show what it judged."""
+    run = run_gates(ctx, [_passing("silent", write=False)])
+    result = run.results[0]
+    assert result.status is GateStatus.INCONCLUSIVE
     assert "produced no evidence" in result.summary
+    assert not run.passed and not run.ready
 
 
 def test_evidence_listed_but_missing_on_disk_is_failed(ctx: GateContext) -> None:
@@ -91,7 +101,89 @@ def test_evidence_listed_but_missing_on_disk_is_failed(ctx: GateContext) -> None
             evidence=[c.report_dir / "nowhere.json"],
         )
 
-    assert run_gates(ctx, [FakeGate("liar", body)]).results[0].status is GateStatus.FAILED
+    result = run_gates(ctx, [FakeGate("liar", body)]).results[0]
+    assert result.status is GateStatus.INCONCLUSIVE
+    assert "evidence file nowhere.json is missing" in result.summary
+
+
+def test_empty_evidence_file_is_inconclusive(ctx: GateContext) -> None:
+    """An evidence file of zero bytes is no evidence: the pass becomes inconclusive, naming the file."""
+
+    def body(c: GateContext) -> GateResult:
+        path = c.evidence_dir("blank") / "checks.json"
+        path.write_text("", encoding="utf-8")
+        return gate_result(c, "blank", passed=True, summary="ok", metrics={"checked": 4}, evidence=[path])
+
+    result = run_gates(ctx, [FakeGate("blank", body)]).results[0]
+    assert result.status is GateStatus.INCONCLUSIVE
+    assert "evidence file checks.json is empty" in result.summary
+
+
+@pytest.mark.parametrize("metrics", [{}, {"checked": "all"}, {"checked": None}, {"checked": -1}])
+def test_pass_whose_metrics_do_not_count_what_it_checked_is_inconclusive(
+    ctx: GateContext, metrics: dict[str, object]
+) -> None:
+    """'all checks passed' with no count of checks behind it cannot be judged: inconclusive, never passed."""
+
+    def body(c: GateContext) -> GateResult:
+        path = c.evidence_dir("vague") / "e.txt"
+        path.write_text("something\n", encoding="utf-8")
+        return gate_result(c, "vague", passed=True, summary="all checks passed", metrics=metrics, evidence=[path])
+
+    result = run_gates(ctx, [FakeGate("vague", body)]).results[0]
+    assert result.status is GateStatus.INCONCLUSIVE
+    assert "do not say how much it checked" in result.summary
+
+
+def test_a_failure_keeps_its_own_summary(ctx: GateContext) -> None:
+    """The inconclusive rules only downgrade passes; a finding stays a failure with its message."""
+
+    def body(c: GateContext) -> GateResult:
+        return gate_result(c, "finder", passed=False, summary="FACT.x missing", metrics={"checked": 2}, evidence=[])
+
+    result = run_gates(ctx, [FakeGate("finder", body)]).results[0]
+    assert result.status is GateStatus.FAILED
+    assert result.summary == "FACT.x missing"
+
+
+def test_a_run_missing_a_required_gate_is_not_ready_and_says_why(ctx: GateContext) -> None:
+    """Required but unregistered, or registered but skipped: each is named; passed alone is not ready."""
+    run = run_gates(
+        ctx,
+        [_passing("a")],
+        required=["a", "b", "ghost"],
+        registered=["a", "b"],
+    )
+    assert run.passed
+    assert not run.ready
+    assert [(m.name, m.reason) for m in run.missing] == [
+        ("b", MissingReason.SKIPPED),
+        ("ghost", MissingReason.NOT_REGISTERED),
+    ]
+    assert run.not_passed() == ["b: skipped (not selected)", "ghost: not registered"]
+
+
+def test_a_selected_gate_without_a_result_is_lost() -> None:
+    """A gate that was selected but whose result never came back is 'lost', not silently absent."""
+    missing = missing_gates(["a", "b"], selected=["a", "b"], results=[], registered=["a", "b"])
+    assert [m.describe() for m in missing] == [
+        "a: lost (selected, but no result came back)",
+        "b: lost (selected, but no result came back)",
+    ]
+
+
+def test_a_full_required_set_that_passed_is_ready(ctx: GateContext) -> None:
+    """Every required gate ran and passed: the only READY run."""
+    run = run_gates(ctx, [_passing("a"), _passing("b")], required=["a", "b"], registered=["a", "b"])
+    assert run.ready
+    assert run.missing == ()
+
+
+def test_inconclusive_blocks_readiness_like_a_failure(ctx: GateContext) -> None:
+    """An inconclusive gate in a complete run still leaves it NOT READY."""
+    run = run_gates(ctx, [_passing("a"), _passing("b", write=False)], required=["a", "b"], registered=["a", "b"])
+    assert not run.ready
+    assert run.not_passed() == ["b (inconclusive)"]
 
 
 def test_zero_checked_is_failed(ctx: GateContext) -> None:
@@ -119,3 +211,16 @@ def test_results_keep_the_given_order_and_environment(ctx: GateContext) -> None:
     assert [r.name for r in run.results] == names
     assert {r.environment for r in run.results} == {"development"}
     assert run.counts()["passed"] == 5
+
+
+def test_the_registry_tells_skipped_from_not_registered_by_default(ctx: GateContext) -> None:
+    """With the real required set and no ``registered`` given, every other gate is named with the right reason."""
+    from validation.gates.registry import gate_names, required_gates
+
+    run = run_gates(ctx, [_passing("schema-readiness")], required=required_gates("production"))
+    assert run.passed and not run.ready
+    reasons = {m.name: m.reason for m in run.missing}
+    assert set(reasons) == set(required_gates("production")) - {"schema-readiness"}
+    for name, reason in reasons.items():
+        expected = MissingReason.SKIPPED if name in gate_names() else MissingReason.NOT_REGISTERED
+        assert reason is expected, name

@@ -61,6 +61,8 @@ class CutoverResult:
         if self.gate_run is not None:
             gates = {
                 "passed": self.gate_run.passed,
+                "ready": self.gate_run.ready,
+                "missing": [m.describe() for m in self.gate_run.missing],
                 "counts": self.gate_run.counts(),
                 "results": [r.to_dict(relative_to=self.report_dir) for r in self.gate_run.results],
             }

@@ -2,7 +2,8 @@
 
 The seed plan's deployment sequence, made executable::
 
-    pre-deployment   every registered gate for the target  -> stop here on any failure (nothing changed)
+    pre-deployment   the target's whole required gate set -> stop unless READY (nothing changed);
+                     a subset (``--only``) is refused: a cutover never promotes on part of the gates
                      back up the config file, snapshot the target DB's sync state
     deployment       promote active_environment; DB connection; board access; probe group create + delete
     canary           sync N orders (or one customer) to the target board, kind "canary"
@@ -51,7 +52,7 @@ from validation.cutover.result import CutoverResult, Step, dump
 from validation.cutover.rollback import RollbackOutcome, rollback_cutover, runs_between
 from validation.cutover.snapshot import take_snapshot
 from validation.gates.evidence import write_json
-from validation.gates.registry import select_gates
+from validation.gates.registry import gate_names, required_gates, select_gates
 from validation.gates.report import write_reports
 from validation.gates.runner import Gate, GateContext, GateResult, gate_result, run_gates
 
@@ -100,7 +101,22 @@ def run_cutover(
     gates: Sequence[str] | None = None,
     gate_options: Mapping[str, Any] | None = None,
 ) -> CutoverResult:
-    """Run the whole sequence; ``gates`` selects gates by name (None = every registered gate)."""
+    """Run the whole sequence behind the target's required gate set.
+
+    ``gates`` exists only to refuse a subset with a clear message (``--only``): a cutover
+    always runs every required gate and promotes only on a READY run.
+    """
+    if gates:
+        raise ConfigError(
+            [
+                ConfigProblem(
+                    "<command line>",
+                    "--only",
+                    f"a cutover runs every required gate and never promotes on a subset ({', '.join(gates)}); "
+                    f"to look at one gate run: ordersync gates {to_env} --only NAME",
+                )
+            ]
+        )
     if inject is not None and inject not in INJECT_POINTS:
         raise ConfigError(
             [
@@ -129,7 +145,9 @@ def run_cutover(
                 )
             ]
         )
-    selected = select_gates(gates)
+    required = required_gates(to_env)
+    registered = gate_names()
+    selected: list[Gate] = select_gates([name for name in required if name in registered])
     if inject == "gate":
         selected.append(_InjectedGateFailure())
     cutover_id = new_cutover_id(to_env)
@@ -148,6 +166,7 @@ def run_cutover(
         config,
         result,
         selected,
+        required,
         canary if canary_customer is None else None,
         canary_customer,
         inject,
@@ -164,12 +183,13 @@ class _Cutover:
         config: Config,
         result: CutoverResult,
         gates: list[Gate],
+        required: tuple[str, ...],
         canary: int | None,
         customer: str | None,
         inject: str | None,
         gate_options: dict[str, Any],
     ) -> None:
-        self.config, self.result, self.gates = config, result, gates
+        self.config, self.result, self.gates, self.required = config, result, gates, required
         self.canary_size = canary if canary is not None or customer is not None else DEFAULT_CANARY
         self.customer, self.inject, self.gate_options = customer, inject, gate_options
         self.env = config.environment(result.to_env)
@@ -227,23 +247,26 @@ class _Cutover:
         r = self.result
         with self._step("gates", "pre-deployment") as step:
             ctx = GateContext(self.config, r.to_env, r.report_dir, options=self.gate_options)
-            run = run_gates(ctx, self.gates)
+            run = run_gates(ctx, self.gates, required=self.required, registered=gate_names())
             r.gate_run = run
             for path in write_reports(run):
                 r.artifacts[path.name] = path.name
-            failed = [g.name for g in run.results if not g.passed]
-            step.details = {"counts": run.counts(), "failed": failed}
-            step.summary = f"{len(run.results)} gate(s): " + ", ".join(f"{n} {k}" for k, n in run.counts().items() if n)
-            if not run.passed:
+            failed = run.not_passed()
+            step.details = {"counts": run.counts(), "failed": failed, "missing": [m.describe() for m in run.missing]}
+            tally = [f"{n} {k}" for k, n in run.counts().items() if n]
+            if run.missing:
+                tally.append(f"{len(run.missing)} required missing")
+            step.summary = f"{len(run.results)} gate(s): " + ", ".join(tally)
+            if not run.ready:
                 where = r.report_dir / "index.html"
                 send_alert(
                     self.config,
                     "gate_failed",
-                    f"cutover {r.cutover_id} to {r.to_env}: gate(s) {', '.join(failed) or '(none ran)'} did not pass",
+                    f"cutover {r.cutover_id} to {r.to_env}: NOT READY: {'; '.join(failed) or '(none ran)'}",
                     report=str(where),
                     **self._ctx,
                 )
-                raise StepFailed(f"gate(s) {', '.join(failed) or '(none ran)'} did not pass; see {where}")
+                raise StepFailed(f"NOT READY: {'; '.join(failed) or 'no gate ran'}; see {where}")
         with self._step("backup-config", "pre-deployment") as step:
             backup = backup_config(r.config_path, r.cutover_id)
             step.summary = f"config saved as {backup.name}"

@@ -4,7 +4,9 @@ The seed's cutover plan labelled the Planning board's ``mkp*`` column ids as pro
 so a switch to production would have written into columns that do not exist there. This
 gate proves, before the switch, that the environment under test:
 
-* resolves from the config, and uses boards no other environment uses;
+* resolves from the config, and shares neither a board nor a database with any other
+  environment (databases compared by resolved SQLite file or by server, port and name:
+  "production uses development's database work/demo/dev.db");
 * mentions no other environment's board id anywhere in its monday config or mapping;
 * maps only column ids that exist on its *own* boards' contract (a column that exists only
   on another environment's board is named as such), with the mapped monday type;
@@ -27,6 +29,7 @@ from sync.db import make_engine
 from sync.errors import ConfigError
 from sync.monday import MondayClient, RetryPolicy, build_http_client
 from validation.gates.board_contract import BoardContract, load_board_contract
+from validation.gates.environment_shared import shared_with
 from validation.gates.evidence import md_table, write_json, write_text
 from validation.gates.runner import GateContext, GateResult, gate_result
 
@@ -93,14 +96,13 @@ def check_environment(config: Config, env_name: str) -> list[EnvCheck]:
         for name, e in config.environments.items()
         if name != env_name
     }
-    for other, boards in sorted(others.items()):
-        shared = own & boards
+    for other, shared in shared_with(config, env_name).items():
         checks.append(
             EnvCheck(
-                "boards differ",
+                "shares no board or database",
                 f"{env_name} vs {other}",
                 not shared,
-                f"shares board(s) {sorted(shared)}" if shared else f"{sorted(own)} vs {sorted(boards)}",
+                "; ".join(str(s) for s in shared) if shared else "own boards and own database",
             )
         )
     text = json.dumps(

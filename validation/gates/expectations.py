@@ -2,89 +2,140 @@
 
 Runs, per table (staging, target, lines), the JSON suite from ``expectations/<role>.json``
 plus the rules :mod:`validation.gates.expectations_derive` builds from the mapping and the board
-contract. GX executes everything as SQL in the database (``add_sqlite`` / ``add_postgres``
-/ ``add_sql`` by dialect); no table is loaded into pandas, so a 100k-row staging table
-costs what its queries cost.
+contract, through GX Checkpoints (:mod:`validation.gates.expectations_gx`). GX executes
+everything as SQL in the database; no table is loaded into pandas.
+
+The verdict is the gate's, not only the suites':
+
+* a suite file with zero expectations fails, naming the file (an emptied suite proves nothing);
+* zero staging rows fails (the row-count rule is the gate's own, also when the suite drops it);
+* on an empty target or lines table an expectation that held is *not evaluated*, never a pass;
+* a pass needs at least one evaluated expectation.
 
 Evidence: ``results.html`` (every expectation; failing rows named by order number),
-``results.json`` (GX's raw results), ``failures.csv`` (sampled failing rows) and
-``source_counts.json`` (the seed plan's total / NEW / UPDATE / CANCELLED counts).
+``results.json`` (GX's raw results), ``failures.csv`` (sampled failing rows),
+``source_counts.json`` (the seed plan's total / NEW / UPDATE / CANCELLED counts) and GX's own
+Data Docs (``data_docs/index.html``), all linked from the run's ``index.html``.
 """
 
 from __future__ import annotations
 
-import json
-import os
 from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.engine import URL, Engine
+from sqlalchemy.engine import Engine
 
 from sync.config import Config
-from sync.db import build_tables, discover_sizes, make_engine
+from sync.db import build_tables, make_engine
 from validation.gates.evidence import safe_url, write_json
 from validation.gates.runner import GateContext, GateResult, gate_result
 
-__all__ = ["ROLES", "ExpectationsGate", "find_suite", "source_counts"]
-
-ROLES = ("staging", "target", "lines")
-INDEX_COLUMNS = {
-    "staging": ["AAG ORDER NUMBER", "record_uuid"],
-    "target": ["AAG ORDER NUMBER", "record_uuid"],
-    "lines": ["record_uuid", "size_code"],
-}
+__all__ = ["ExpectationsGate", "find_suite", "source_counts"]
 
 
 class ExpectationsGate:
     """Staging, target and lines data meet the JSON suites and the mapping-derived rules."""
 
     name = "data-expectations"
-    description = (
-        "Great Expectations suites (expectations/*.json + rules derived from mapping and board) in SQL"
-    )
+    description = "Great Expectations Checkpoints (expectations/*.json + rules from mapping and board), Data Docs"
 
     def run(self, ctx: GateContext) -> GateResult:
-        """Validate the three tables and write the HTML/JSON/CSV evidence."""
+        """Validate the three tables and write the HTML/JSON/CSV evidence and GX's Data Docs."""
         from validation.gates.expectations_evidence import (
             outcomes_from_results,
             write_failures_csv,
             write_results_html,
         )
+        from validation.gates.expectations_gx import ROLES, run_checkpoints
 
         url = ctx.config.database_url(ctx.env_name)
+        suites = {role: find_suite(ctx.config, role) for role in ROLES}
+        folder = ctx.evidence_dir(self.name)
         engine = make_engine(url)
         try:
             counts = source_counts(ctx.config, ctx.env_name, engine)
-            raw = _validate(ctx.config, ctx.env_name, url, engine)
+            gx_run = run_checkpoints(ctx.config, ctx.env_name, url, engine, folder, suites)
         finally:
             engine.dispose()
-        outcomes = [o for role in ROLES for o in outcomes_from_results(role, raw[role])]
-        failed = [o for o in outcomes if not o.success]
-        folder = ctx.evidence_dir(self.name)
+        raw = gx_run.roles
+        outcomes = [
+            o
+            for role in ROLES
+            for o in outcomes_from_results(raw[role]["table"], raw[role], evaluated=raw[role]["rows"] > 0)
+        ]
+        failed = [o for o in outcomes if o.status == "fail"]
+        evaluated = [o for o in outcomes if o.status != "not evaluated"]
+        problems = _gate_problems(raw)
         title = f"data-expectations: {ctx.env_name} ({safe_url(url)})"
         evidence = [
-            write_results_html(folder / "results.html", title, counts, outcomes),
+            write_results_html(folder / "results.html", title, counts, outcomes, problems),
             write_json(folder / "results.json", raw),
             write_failures_csv(folder / "failures.csv", outcomes),
             write_json(folder / "source_counts.json", counts),
         ]
-        metrics: dict[str, Any] = {"checked": len(outcomes), "failed": len(failed), **counts}
-        if failed:
-            named = "; ".join(_describe(o) for o in failed[:4])
-            more = f" (+{len(failed) - 4} more)" if len(failed) > 4 else ""
-            summary = f"{len(failed)} of {len(outcomes)} expectations failed: {named}{more}"
-        else:
-            summary = f"all {len(outcomes)} expectations passed on {counts['total_rows']} staging rows"
+        if gx_run.data_docs is not None:
+            evidence.append(gx_run.data_docs)
+        metrics: dict[str, Any] = {
+            "checked": len(evaluated),
+            "failed": len(failed),
+            "not_evaluated": len(outcomes) - len(evaluated),
+            **{f"{role}_rows": raw[role]["rows"] for role in ROLES},
+            **counts,
+        }
         return gate_result(
-            ctx, self.name, passed=not failed, summary=summary, metrics=metrics, evidence=evidence
+            ctx,
+            self.name,
+            passed=not failed and not problems and gx_run.data_docs is not None,
+            summary=_summary(raw, outcomes, failed, problems, gx_run.data_docs is not None),
+            metrics=metrics,
+            evidence=evidence,
         )
 
 
+def _gate_problems(raw: dict[str, dict[str, Any]]) -> list[str]:
+    """The gate's own findings: empty suite files, an empty staging table."""
+    problems = [
+        f"suite {data['suite']} has no expectations (an empty suite proves nothing)"
+        for data in raw.values()
+        if data["suite_size"] == 0
+    ]
+    if raw["staging"]["rows"] == 0:
+        problems.append(f"staging table {raw['staging']['table']} has 0 rows (the upstream load did not run)")
+    return problems
+
+
+def _summary(
+    raw: dict[str, dict[str, Any]], outcomes: list[Any], failed: list[Any], problems: list[str], docs: bool
+) -> str:
+    parts = list(problems)
+    if failed:
+        named = "; ".join(_describe(o) for o in failed[:4])
+        more = f" (+{len(failed) - 4} more)" if len(failed) > 4 else ""
+        parts.append(f"{len(failed)} of {len(outcomes)} expectations failed: {named}{more}")
+    if not docs:
+        parts.append("GX Data Docs were not written")
+    empty = [f"{d['table']} is empty" for role, d in raw.items() if role != "staging" and d["rows"] == 0]
+    skipped = sum(1 for o in outcomes if o.status == "not evaluated")
+    note = f"; {skipped} not evaluated ({', '.join(empty)})" if skipped else ""
+    if parts:
+        return "; ".join(parts) + note
+    passed = sum(1 for o in outcomes if o.status == "pass")
+    return f"all {passed} evaluated expectations passed on {raw['staging']['rows']} staging rows{note}"
+
+
 def _describe(outcome: Any) -> str:
+    """``FACT_ORDER_LIST.DESIGN FEE (2 rows, e.g. 'TBC'; orders GRE-900000)``; table rules say what was observed."""
     orders = [str(s.get("AAG ORDER NUMBER")) for s in outcome.samples if s.get("AAG ORDER NUMBER")]
     values = [str(s.get(outcome.column)) for s in outcome.samples if s.get(outcome.column) is not None]
-    text = f"{outcome.table}.{outcome.column} ({outcome.unexpected} rows"
+    where = f"{outcome.table}.{outcome.column}" if outcome.column else f"{outcome.table} {outcome.expectation}"
+    if outcome.unexpected is not None:
+        found = f"{outcome.unexpected} rows"
+    elif outcome.observed is not None:
+        found = f"observed {outcome.observed}"
+    else:
+        found = "no result"
+    text = f"{where} ({found}"
     if values:
         text += f", e.g. {', '.join(repr(v) for v in dict.fromkeys(values[:3]))}"
     if orders:
@@ -125,84 +176,3 @@ def source_counts(config: Config, env_name: str, engine: Engine) -> dict[str, in
         "update_records": int(update or 0),
         "cancelled_records": int(cancel or 0),
     }
-
-
-def _validate(config: Config, env_name: str, url: URL, engine: Engine) -> dict[str, Any]:
-    """Run each role's suite in an ephemeral GX context; return GX's JSON results per role."""
-    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")  # a gate never phones home
-    import great_expectations as gx
-    from great_expectations.data_context.types.base import ProgressBarsConfig
-    from great_expectations.expectations.core.unexpected_rows_expectation import UnexpectedRowsExpectation
-
-    from validation.gates.board_contract import load_board_contract
-    from validation.gates.expectations_derive import derive_expectations
-
-    env = config.environment(env_name)
-    contract = load_board_contract(config, env_name)
-    sizes = discover_sizes(
-        engine, env.source_table, config.sizes.start_after, config.sizes.end_before, config.sizes.max_sizes
-    )
-    context = gx.get_context(mode="ephemeral")
-    context.variables.progress_bars = ProgressBarsConfig(globally=False)
-    source = _data_source(context, url)
-    inspector = sa.inspect(engine)
-    results: dict[str, Any] = {}
-    for role, table in zip(ROLES, (env.source_table, env.target_table, env.lines_table), strict=True):
-        columns = {c["name"]: c["type"] for c in inspector.get_columns(table)}
-        raw = json.loads(find_suite(config, role).read_text(encoding="utf-8"))
-        expectations = [
-            *raw.get("expectations", []),
-            *derive_expectations(config, env_name, role, columns, engine.dialect, contract, sizes),
-        ]
-        # GX lower-cases unquoted names (PostgreSQL then misses swp_ORDER_LIST_SYNC); quoting keeps case.
-        asset_table = f'"{table}"' if engine.dialect.identifier_preparer.quote(table) != table else table
-        batch = (
-            source.add_table_asset(role, table_name=asset_table)
-            .add_batch_definition_whole_table(role)
-            .get_batch()
-        )
-        # Row-level SQL rules return their rows only in COMPLETE (GX caps those at MAX_RESULT_RECORDS);
-        # column rules stay at SUMMARY so a column with 100k bad values returns a sample, not all of them.
-        index = [c for c in INDEX_COLUMNS[role] if c in columns]
-        parts = []
-        for label, chosen, result_format in (
-            (
-                "columns",
-                [e for e in expectations if not isinstance(e, UnexpectedRowsExpectation)],
-                {
-                    "result_format": "SUMMARY",
-                    "partial_unexpected_count": 20,
-                    "unexpected_index_column_names": index,
-                },
-            ),
-            (
-                "rows",
-                [e for e in expectations if isinstance(e, UnexpectedRowsExpectation)],
-                {"result_format": "COMPLETE"},
-            ),
-        ):
-            if chosen:
-                suite = gx.ExpectationSuite(
-                    name=f"{env_name}-{role}-{label}", expectations=chosen, meta=raw.get("meta")
-                )
-                parts.append(batch.validate(suite, result_format=result_format).to_json_dict())
-        results[role] = {
-            "table": table,
-            "success": all(p["success"] for p in parts),
-            "results": [r for p in parts for r in p["results"]],
-            "runs": parts,
-        }
-    return results
-
-
-def _data_source(context: Any, url: URL) -> Any:
-    """GX's SQL data source for the URL's dialect; the URL (with password) never leaves memory."""
-    connection = url.render_as_string(hide_password=False)
-    backend = url.get_backend_name()
-    if backend == "sqlite":
-        return context.data_sources.add_sqlite("ordersync", connection_string=connection)
-    if backend == "postgresql":
-        if url.get_driver_name() in ("", "psycopg2"):
-            connection = url.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
-        return context.data_sources.add_postgres("ordersync", connection_string=connection)
-    return context.data_sources.add_sql("ordersync", connection_string=connection)

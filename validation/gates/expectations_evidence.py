@@ -2,7 +2,9 @@
 
 GX's own Data Docs need a project folder and assets; a cutover reviewer needs one page
 that says which rule failed, on which column, how often, and *which orders*. This module
-flattens GX's JSON results into :class:`Outcome` rows and writes them as HTML and CSV.
+flattens GX's JSON results into :class:`Outcome` rows and writes them as HTML and CSV (GX's
+own Data Docs are written next to them by the checkpoint). An expectation that held on an
+empty table is ``not evaluated``: it saw no row, so it is never shown as a pass.
 """
 
 from __future__ import annotations
@@ -17,9 +19,10 @@ from typing import Any
 
 from validation.gates.evidence import json_default
 
-__all__ = ["Outcome", "outcomes_from_results", "write_failures_csv", "write_results_html"]
+__all__ = ["NOT_EVALUATED", "Outcome", "outcomes_from_results", "write_failures_csv", "write_results_html"]
 
 SAMPLE_ROWS = 20
+NOT_EVALUATED = "not evaluated"
 
 
 @dataclass(frozen=True)
@@ -34,10 +37,22 @@ class Outcome:
     why: str
     samples: list[dict[str, Any]] = field(default_factory=list)
     error: str | None = None
+    observed: Any = None
+    evaluated: bool = True
+
+    @property
+    def status(self) -> str:
+        """``fail``, ``pass``, or ``not evaluated`` (it held, but on a table with no rows)."""
+        if not self.success:
+            return "fail"
+        return "pass" if self.evaluated else NOT_EVALUATED
 
 
-def outcomes_from_results(table: str, results: Mapping[str, Any]) -> list[Outcome]:
-    """Flatten one suite's ``validation_result.to_json_dict()``; a raised expectation is a failure."""
+def outcomes_from_results(table: str, results: Mapping[str, Any], *, evaluated: bool = True) -> list[Outcome]:
+    """Flatten one table's GX results; a raised expectation is a failure.
+
+    ``evaluated=False`` (the table has no rows) turns what held into ``not evaluated``.
+    """
     out = []
     for r in results.get("results", []):
         config = r.get("expectation_config") or {}
@@ -64,6 +79,8 @@ def outcomes_from_results(table: str, results: Mapping[str, Any]) -> list[Outcom
                 why=str(meta.get("why") or config.get("description") or ""),
                 samples=[dict(s) for s in samples[:SAMPLE_ROWS]],
                 error=error,
+                observed=result.get("observed_value"),
+                evaluated=evaluated,
             )
         )
     return out
@@ -92,22 +109,25 @@ def write_failures_csv(path: Path, outcomes: Iterable[Outcome]) -> Path:
     return path
 
 
-def write_results_html(path: Path, title: str, counts: Mapping[str, Any], outcomes: list[Outcome]) -> Path:
-    """A self-contained page: source counts, then every expectation, failures first with sample rows."""
+def write_results_html(
+    path: Path, title: str, counts: Mapping[str, Any], outcomes: list[Outcome], problems: Iterable[str] = ()
+) -> Path:
+    """A self-contained page: the gate's own findings, source counts, every expectation (failures first)."""
     failed = [o for o in outcomes if not o.success]
+    skipped = sum(1 for o in outcomes if o.status == NOT_EVALUATED)
+    findings = "".join(f"<li>{html.escape(p)}</li>" for p in problems)
     rows = []
-    for o in sorted(outcomes, key=lambda o: o.success):
-        status = "pass" if o.success else "FAIL"
+    for o in sorted(outcomes, key=lambda o: ("fail", NOT_EVALUATED, "pass").index(o.status)):
+        status = {"fail": "FAIL", "pass": "pass", NOT_EVALUATED: NOT_EVALUATED}[o.status]
         sample = "".join(
-            f"<li><code>{html.escape(json.dumps(_compact(s), ensure_ascii=False, default=json_default))}"
-            "</code></li>"
+            f"<li><code>{html.escape(json.dumps(_compact(s), ensure_ascii=False, default=json_default))}</code></li>"
             for s in o.samples
         )
         detail = (f"<div class=err>{html.escape(o.error)}</div>" if o.error else "") + (
             f"<ul>{sample}</ul>" if sample and not o.success else ""
         )
         rows.append(
-            f"<tr class={status.lower()}><td>{status}</td><td>{html.escape(o.table)}</td>"
+            f"<tr class={o.status.replace(' ', '-')}><td>{status}</td><td>{html.escape(o.table)}</td>"
             f"<td>{html.escape(o.expectation)}</td><td>{html.escape(o.column)}</td>"
             f"<td>{'' if o.unexpected is None else o.unexpected}</td>"
             f"<td>{html.escape(o.why)}{detail}</td></tr>"
@@ -120,8 +140,12 @@ def write_results_html(path: Path, title: str, counts: Mapping[str, Any], outcom
 table{{border-collapse:collapse;margin:1em 0}}
 td,th{{border:1px solid #ccc;padding:4px 8px;text-align:left;vertical-align:top}}
 tr.fail td:first-child{{background:#f8d7da;font-weight:bold}}
-tr.pass td:first-child{{background:#d4edda}}code{{font-size:12px}}.err{{color:#a00}}</style></head><body>
-<h1>{html.escape(title)}</h1><p>{len(outcomes)} expectations, {len(failed)} failed.</p>
+tr.pass td:first-child{{background:#d4edda}}
+tr.not-evaluated td:first-child{{background:#e2e3e5}}code{{font-size:12px}}.err{{color:#a00}}</style></head><body>
+<h1>{html.escape(title)}</h1>
+<p>{len(outcomes)} expectations, {len(failed)} failed, {skipped} not evaluated (table empty).
+GX's own report: <a href="data_docs/index.html">Data Docs</a>.</p>
+{f"<h2>Gate findings</h2><ul class=err>{findings}</ul>" if findings else ""}
 <h2>Source data</h2><table>{count_rows}</table>
 <h2>Expectations</h2><table><tr><th>status</th><th>table</th><th>expectation</th><th>column / rule</th>
 <th>unexpected</th><th>why / failing rows (sample)</th></tr>{"".join(rows)}</table></body></html>

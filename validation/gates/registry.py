@@ -10,6 +10,14 @@ so ``ordersync --help`` never pays for Great Expectations. Adding a gate is one 
     )
 
 Order is the order of the report; the runner treats gates as independent.
+
+The *required set* (:data:`REQUIRED_GATES`, :func:`required_gates`) is what a run must hold a
+passing result for before it is READY. It is code, not config: it lists every gate by name
+(all nine, ``change-detection`` included), it is the same for every environment (a cutover
+may target any of them), and every registered gate is added to it, so registering a gate
+makes it required. No config key can drop a gate from it; ``--only`` runs are diagnostic
+and are NOT READY. A required name that no registry entry provides shows as
+``<name>: not registered``.
 """
 
 from __future__ import annotations
@@ -21,7 +29,7 @@ from typing import cast
 from sync.errors import ConfigError, ConfigProblem
 from validation.gates.runner import Gate
 
-__all__ = ["GATE_FACTORIES", "gate_names", "load_gate", "select_gates"]
+__all__ = ["GATE_FACTORIES", "REQUIRED_GATES", "gate_names", "load_gate", "required_gates", "select_gates"]
 
 GATE_FACTORIES: tuple[str, ...] = (
     "validation.gates.schema:SchemaGate",
@@ -33,6 +41,31 @@ GATE_FACTORIES: tuple[str, ...] = (
     "validation.gates.dropdown:DropdownGate",
     "validation.load.runner:LoadGate",
 )
+
+
+#: Every gate a cutover needs, by name. A gate missing from GATE_FACTORIES is still required.
+REQUIRED_GATES: tuple[str, ...] = (
+    "schema-readiness",
+    "environment-switching",
+    "data-expectations",
+    "volume-feasibility",
+    "board-contract",
+    "ordering",
+    "dropdown-population",
+    "load-test",
+    "change-detection",
+)
+
+
+def required_gates(env_name: str) -> tuple[str, ...]:
+    """The gates ``env_name`` must pass to be READY: :data:`REQUIRED_GATES` plus every registered gate.
+
+    The same for every environment (production included): ``env_name`` names the caller's
+    environment in messages and keeps the door open for a per-environment *addition*; nothing
+    can remove a gate.
+    """
+    del env_name  # every environment needs every gate; see the module docstring
+    return tuple(dict.fromkeys([*REQUIRED_GATES, *gate_names()]))
 
 
 def load_gate(spec: str) -> Gate:

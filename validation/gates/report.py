@@ -27,14 +27,31 @@ from rich.table import Table
 from validation.gates.evidence import json_default, md_table
 from validation.gates.runner import GateResult, GateRun, GateStatus
 
-__all__ = ["new_run_dir", "print_summary", "write_reports"]
+__all__ = ["NOT_RUN", "new_run_dir", "print_summary", "verdict", "write_reports"]
 
 _COLOURS = {
     GateStatus.PASSED: ("#d4edda", "#155724"),
     GateStatus.FAILED: ("#f8d7da", "#721c24"),
+    GateStatus.INCONCLUSIVE: ("#e2e3f3", "#383d75"),
     GateStatus.ERROR: ("#fff3cd", "#856404"),
 }
-_RICH = {GateStatus.PASSED: "green", GateStatus.FAILED: "red", GateStatus.ERROR: "yellow"}
+_RICH = {
+    GateStatus.PASSED: "green",
+    GateStatus.FAILED: "red",
+    GateStatus.INCONCLUSIVE: "magenta",
+    GateStatus.ERROR: "yellow",
+}
+#: How a required gate without a result shows in the tables.
+NOT_RUN = "not run"
+
+
+def verdict(run: GateRun) -> str:
+    """``READY: ...`` only when every required gate passed; otherwise NOT READY naming each gate and why."""
+    if run.ready:
+        return f"READY: all {len(run.results)} gate(s) passed"
+    if not run.results and not run.missing:
+        return "NOT READY: no gate ran"
+    return "NOT READY: " + "; ".join(run.not_passed())
 
 
 def new_run_dir(root: Path, env_name: str, now: datetime | None = None) -> Path:
@@ -70,11 +87,12 @@ def print_summary(run: GateRun, console: Console) -> None:
         table.add_column(column, overflow="fold")
     for r in run.results:
         table.add_row(r.name, f"[{_RICH[r.status]}]{r.status.value}[/]", f"{r.duration_s:.1f}", r.summary)
+    for m in run.missing:
+        table.add_row(m.name, f"[red]{NOT_RUN}[/]", "-", m.reason.value)
     console.print(table)
-    verdict = (
-        "[green]ALL GATES PASSED[/]" if run.passed else "[red]NOT READY: at least one gate did not pass[/]"
-    )
-    console.print(f"{verdict}  report: {run.report_dir / 'index.html'}", highlight=False)
+    colour = "green" if run.ready else "red"
+    console.print(f"[{colour}]{verdict(run)}[/]", highlight=False, soft_wrap=True)
+    console.print(f"report: {run.report_dir / 'index.html'}", highlight=False, soft_wrap=True)
 
 
 def _as_dict(run: GateRun) -> dict[str, Any]:
@@ -84,22 +102,26 @@ def _as_dict(run: GateRun) -> dict[str, Any]:
         "started_at": run.started_at.isoformat(timespec="seconds"),
         "finished_at": run.finished_at.isoformat(timespec="seconds"),
         "passed": run.passed,
+        "ready": run.ready,
+        "verdict": verdict(run),
+        "required": list(run.required),
+        "missing": [{"name": m.name, "reason": m.reason.value} for m in run.missing],
         "counts": run.counts(),
         "gates": [r.to_dict(relative_to=run.report_dir) for r in run.results],
     }
 
 
 def _markdown(run: GateRun, data: dict[str, Any]) -> str:
-    verdict = "PASSED" if run.passed else "NOT PASSED"
     out = [
-        f"# Cutover gates: {run.environment} — {verdict}\n",
+        f"# Cutover gates: {run.environment} — {verdict(run)}\n",
         f"- config: `{data['config_path']}`",
         f"- started: {data['started_at']}",
         f"- finished: {data['finished_at']}",
         f"- counts: {data['counts']}\n",
         md_table(
             ["gate", "status", "seconds", "summary"],
-            [(g["name"], g["status"], g["duration_s"], g["summary"]) for g in data["gates"]],
+            [(g["name"], g["status"], g["duration_s"], g["summary"]) for g in data["gates"]]
+            + [(m["name"], NOT_RUN, "-", m["reason"]) for m in data["missing"]],
         ),
     ]
     for g in data["gates"]:
@@ -111,12 +133,15 @@ def _markdown(run: GateRun, data: dict[str, Any]) -> str:
 
 def _html(run: GateRun, data: dict[str, Any]) -> str:
     e = html.escape
-    verdict = "ALL GATES PASSED" if run.passed else "NOT READY — at least one gate did not pass"
-    bg, fg = _COLOURS[GateStatus.PASSED if run.passed else GateStatus.FAILED]
+    bg, fg = _COLOURS[GateStatus.PASSED if run.ready else GateStatus.FAILED]
     summary_rows = "".join(
         f"<tr><td><a href='#{e(r.name)}'>{e(r.name)}</a></td>{_status_cell(r)}"
         f"<td>{r.duration_s:.2f}</td><td>{e(r.summary)}</td></tr>"
         for r in run.results
+    ) + "".join(
+        f"<tr><td>{e(m.name)}</td><td class='status' style='background:{bg};color:{fg}'>{NOT_RUN}</td>"
+        f"<td>-</td><td>{e(m.reason.value)}</td></tr>"
+        for m in run.missing
     )
     sections = "".join(_gate_section(r, g) for r, g in zip(run.results, data["gates"], strict=True))
     return f"""<!doctype html>
@@ -131,11 +156,12 @@ th{{background:#f3f3f3}}
 .signoff td{{height:2.2em}} dl{{display:grid;grid-template-columns:max-content 1fr;gap:2px 1em}}
 </style></head><body>
 <h1>ordersync cutover gates</h1>
-<div class="verdict">{e(verdict)}</div>
+<div class="verdict">{e(verdict(run))}</div>
 <dl><dt>environment</dt><dd><b>{e(run.environment)}</b></dd>
 <dt>config</dt><dd><code>{e(data["config_path"])}</code></dd>
 <dt>started (UTC)</dt><dd>{e(data["started_at"])}</dd><dt>finished (UTC)</dt><dd>{e(data["finished_at"])}</dd>
-<dt>gates</dt><dd>{e(", ".join(f"{v} {k}" for k, v in data["counts"].items()))}</dd></dl>
+<dt>gates</dt><dd>{e(", ".join(f"{v} {k}" for k, v in data["counts"].items()))}</dd>
+<dt>required</dt><dd>{e(", ".join(run.required) or "(none given)")}</dd></dl>
 <h2>Summary</h2>
 <table><tr><th>gate</th><th>status</th><th>seconds</th><th>summary</th></tr>{summary_rows}</table>
 {sections}

@@ -7,14 +7,22 @@ gate that cannot prove what it checked must not let a cutover through:
 
 * a gate that raised is ``error`` (its traceback is saved as its evidence); the other
   gates still run and the run as a whole simply does not pass;
-* a gate that says ``passed`` but left no evidence file on disk is ``failed``;
-* a gate whose ``metrics["checked"]`` is ``0`` is ``failed``: it ran nothing.
+* a gate whose ``metrics["checked"]`` is ``0`` is ``failed``: it ran nothing;
+* a gate that says ``passed`` but whose metrics do not say how much it checked (no
+  positive ``metrics["checked"]``), or that lists no evidence, or whose evidence files are
+  missing or empty, is ``inconclusive``: it ran but cannot show what it judged. Inconclusive
+  blocks a cutover exactly like a failure.
+
+A run is *ready* only when every gate of the environment's required set (see
+:func:`validation.gates.registry.required_gates`) has a result and every result passed; a
+required gate that was skipped (``--only``), lost (ran without a result) or never registered
+is listed in :attr:`GateRun.missing` with the reason, and the run is NOT READY.
 
 Usage::
 
     ctx = GateContext(config, "production", report_dir=Path("reports/20250726T101500Z-production"))
-    run = run_gates(ctx, select_gates(None))
-    sys.exit(0 if run.passed else 1)
+    run = run_gates(ctx, select_gates(None), required=required_gates("production"))
+    sys.exit(0 if run.ready else 1)
 """
 
 from __future__ import annotations
@@ -22,7 +30,7 @@ from __future__ import annotations
 import dataclasses
 import time
 import traceback
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -38,7 +46,10 @@ __all__ = [
     "GateResult",
     "GateRun",
     "GateStatus",
+    "MissingGate",
+    "MissingReason",
     "gate_result",
+    "missing_gates",
     "run_gates",
 ]
 
@@ -48,11 +59,33 @@ DEFAULT_WORKERS = 2
 
 
 class GateStatus(StrEnum):
-    """``passed`` lets a cutover through; ``failed`` is a finding; ``error`` means the gate itself broke."""
+    """``passed`` lets a cutover through; ``failed`` is a finding; ``inconclusive``: it ran but could not
+    judge (no count of what it checked, evidence missing or empty); ``error``: the gate itself broke."""
 
     PASSED = "passed"
     FAILED = "failed"
+    INCONCLUSIVE = "inconclusive"
     ERROR = "error"
+
+
+class MissingReason(StrEnum):
+    """Why a required gate has no result in a run."""
+
+    NOT_REGISTERED = "not registered"
+    SKIPPED = "skipped (not selected)"
+    LOST = "lost (selected, but no result came back)"
+
+
+@dataclass(frozen=True)
+class MissingGate:
+    """A required gate the run has no result for, and why; the run is then NOT READY."""
+
+    name: str
+    reason: MissingReason
+
+    def describe(self) -> str:
+        """``change-detection: not registered``."""
+        return f"{self.name}: {self.reason.value}"
 
 
 @dataclass(frozen=True)
@@ -129,11 +162,24 @@ class GateRun:
     started_at: datetime
     finished_at: datetime
     results: list[GateResult]
+    required: tuple[str, ...] = ()
+    missing: tuple[MissingGate, ...] = ()
 
     @property
     def passed(self) -> bool:
-        """Every gate passed, and at least one ran (an empty run proves nothing)."""
+        """Every gate that ran passed, and at least one ran (an empty run proves nothing)."""
         return bool(self.results) and all(r.passed for r in self.results)
+
+    @property
+    def ready(self) -> bool:
+        """Every gate passed and no required gate is missing: the only verdict that may promote."""
+        return self.passed and not self.missing
+
+    def not_passed(self) -> list[str]:
+        """``name (status)`` of each gate that did not pass, then ``name: reason`` of each missing one."""
+        return [f"{r.name} ({r.status.value})" for r in self.results if not r.passed] + [
+            m.describe() for m in self.missing
+        ]
 
     def counts(self) -> dict[str, int]:
         """How many gates ended in each status."""
@@ -160,13 +206,58 @@ def gate_result(
     )
 
 
-def run_gates(ctx: GateContext, gates: Sequence[Gate], *, workers: int = DEFAULT_WORKERS) -> GateRun:
-    """Run independent gates in parallel and apply the fail-closed rules to each result."""
+def run_gates(
+    ctx: GateContext,
+    gates: Sequence[Gate],
+    *,
+    required: Sequence[str] = (),
+    registered: Collection[str] | None = None,
+    workers: int = DEFAULT_WORKERS,
+) -> GateRun:
+    """Run independent gates in parallel and apply the fail-closed rules to each result.
+
+    ``required`` are the gate names the run must hold a passing result for to be ready;
+    ``registered`` the names the registry knows, to tell "skipped" from "not registered"
+    (default: the registry's own list).
+    """
+    if registered is None and required:
+        from validation.gates.registry import gate_names  # the registry imports this module
+
+        registered = gate_names()
     ctx.report_dir.mkdir(parents=True, exist_ok=True)
     started = datetime.now(UTC)
     with ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="gate") as pool:
         results = list(pool.map(lambda gate: _run_one(ctx, gate), gates))
-    return GateRun(ctx.env_name, ctx.config.path, ctx.report_dir, started, datetime.now(UTC), results)
+    missing = missing_gates(required, [g.name for g in gates], results, registered or ())
+    return GateRun(
+        ctx.env_name,
+        ctx.config.path,
+        ctx.report_dir,
+        started,
+        datetime.now(UTC),
+        results,
+        tuple(dict.fromkeys(required)),
+        missing,
+    )
+
+
+def missing_gates(
+    required: Iterable[str], selected: Collection[str], results: Iterable[GateResult], registered: Collection[str]
+) -> tuple[MissingGate, ...]:
+    """Each required gate without a result: lost when it was selected, skipped when registered, else not registered."""
+    have = {r.name for r in results}
+    out = []
+    for name in dict.fromkeys(required):
+        if name in have:
+            continue
+        if name in selected:
+            reason = MissingReason.LOST
+        elif name in registered:
+            reason = MissingReason.SKIPPED
+        else:
+            reason = MissingReason.NOT_REGISTERED
+        out.append(MissingGate(name, reason))
+    return tuple(out)
 
 
 def _run_one(ctx: GateContext, gate: Gate) -> GateResult:
@@ -196,13 +287,25 @@ def _fail_closed(result: GateResult) -> GateResult:
             status=GateStatus.FAILED,
             summary=f"checked 0 things; a gate that ran nothing has failed ({result.summary})",
         )
-    if result.passed and not any(p.is_file() for p in result.evidence):
-        return dataclasses.replace(
-            result,
-            status=GateStatus.FAILED,
-            summary=f"produced no evidence; a pass without evidence is not a pass ({result.summary})",
-        )
+    if not result.passed:
+        return result
+    checked = result.metrics.get("checked")
+    if isinstance(checked, bool) or not isinstance(checked, int) or checked < 0:
+        return _inconclusive(result, f"its metrics do not say how much it checked (checked = {checked!r})")
+    if not result.evidence:
+        return _inconclusive(result, "it produced no evidence; a pass without evidence is not a pass")
+    for path in result.evidence:
+        if not path.is_file():
+            return _inconclusive(result, f"evidence file {path.name} is missing ({path})")
+        if path.stat().st_size == 0:
+            return _inconclusive(result, f"evidence file {path.name} is empty ({path})")
     return result
+
+
+def _inconclusive(result: GateResult, why: str) -> GateResult:
+    return dataclasses.replace(
+        result, status=GateStatus.INCONCLUSIVE, summary=f"inconclusive: {why} (the gate said: {result.summary})"
+    )
 
 
 def _errored(

@@ -3,16 +3,24 @@
 The origin system learned about a missing sync column from a failed production run; this
 gate reads the live schema through SQLAlchemy's inspector (SQLite, PostgreSQL and SQL
 Server alike) and names each missing or mistyped column with its table before anything
-is written. It checks:
+is written. The requirements come from the very table definitions the engine uses
+(:func:`sync.db.build_tables`, with the size columns discovered from staging), not from a
+second list, so a column the engine starts reading or writing is checked the day it is
+declared. It checks:
 
-* the staging, target and lines tables and the ledger tables exist;
-* every DB column of the environment's item mapping exists in staging and target, and
-  every subitem mapping column in lines, in a type the monday column can take (numbers
-  need a numeric DB type, or a text column mapped with ``coerce = true``; dates need
-  DATE/DATETIME; text, long text, dropdown and status take anything);
-* the columns the engine itself reads (business key, group and name templates, hash
-  columns, size markers) and the sync bookkeeping columns exist;
+* every table of :func:`~sync.db.build_tables` (staging, target, lines, ledger) exists;
+* every column of those tables exists, in a type of the same kind as declared (integer,
+  number, date, date-time, text; business text columns take any type, the engine renders
+  them), and every unique constraint and index ``ordersync db upgrade`` would add exists
+  (the same :func:`~sync.db_upgrade.plan_upgrade`, so the fix the message names is the fix);
+* every DB column of the environment's mapping exists in a type the monday column can take
+  (numbers need a numeric DB type, or a text column mapped with ``coerce = true``; dates need
+  DATE/DATETIME), and the columns the config names (group and name templates, hash columns,
+  size markers) exist;
 * size columns are discovered between the configured markers and are integers.
+
+A failure names ``table.column: found`` and the command that fixes a missing sync column or
+table: ``ordersync db upgrade --env ENV``.
 """
 
 from __future__ import annotations
@@ -25,42 +33,23 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from sync.config import ColumnMapping, Config
-from sync.db import LEDGER_TABLE_NAMES, discover_sizes, make_engine
+from sync.db import (
+    BUSINESS_COLUMNS_AFTER_SIZES,
+    BUSINESS_COLUMNS_BEFORE_SIZES,
+    build_tables,
+    discover_sizes,
+    make_engine,
+)
+from sync.db_upgrade import StepKind, plan_upgrade
 from validation.gates.evidence import md_table, safe_url, write_json, write_text
 from validation.gates.runner import GateContext, GateResult, gate_result
 
-__all__ = ["LINES_SYNC_COLUMNS", "ORDER_SYNC_COLUMNS", "SchemaCheck", "SchemaGate", "check_schema"]
+__all__ = ["SchemaCheck", "SchemaGate", "check_schema", "type_kind"]
 
-ORDER_SYNC_COLUMNS = (
-    "record_uuid",
-    "row_hash",
-    "sync_state",
-    "action_type",
-    "monday_item_id",
-    "group_name",
-    "group_id",
-    "item_name",
-    "sync_error_message",
-    "sync_attempted_at",
-    "sync_completed_at",
-    "retry_count",
-)
-LINES_SYNC_COLUMNS = (
-    "line_uuid",
-    "record_uuid",
-    "size_code",
-    "qty",
-    "row_hash",
-    "sync_state",
-    "action_type",
-    "monday_subitem_id",
-    "monday_parent_id",
-    "sync_error_message",
-    "sync_attempted_at",
-    "sync_completed_at",
-    "retry_count",
-)
 BUSINESS_KEY = "AAG ORDER NUMBER"
+_BUSINESS = frozenset(n for n, _ in (*BUSINESS_COLUMNS_BEFORE_SIZES, *BUSINESS_COLUMNS_AFTER_SIZES))
+#: Upgrade steps that are findings here (a CHECK SQLite cannot add is reported by upgrade, not here).
+_UPGRADE_FINDINGS = (StepKind.ADD_CONSTRAINT, StepKind.ADD_INDEX)
 
 
 @dataclass(frozen=True)
@@ -109,9 +98,7 @@ class SchemaGate:
             )
         else:
             summary = f"all {len(checks)} schema checks passed"
-        return gate_result(
-            ctx, self.name, passed=not problems, summary=summary, metrics=metrics, evidence=evidence
-        )
+        return gate_result(ctx, self.name, passed=not problems, summary=summary, metrics=metrics, evidence=evidence)
 
 
 def check_schema(config: Config, env_name: str, engine: Engine) -> list[SchemaCheck]:
@@ -119,40 +106,57 @@ def check_schema(config: Config, env_name: str, engine: Engine) -> list[SchemaCh
     env = config.environment(env_name)
     inspector = sa.inspect(engine)
     existing = set(inspector.get_table_names())
-    checks = [
-        SchemaCheck(t, None, "table exists", "present" if t in existing else "table missing", t in existing)
-        for t in (env.source_table, env.target_table, env.lines_table, *LEDGER_TABLE_NAMES)
+    checks: list[SchemaCheck] = []
+    sizes: tuple[str, ...] = ()
+    if env.source_table in existing:
+        size_checks, sizes = _size_checks(config, engine, env.source_table)
+        checks += size_checks
+    tables = build_tables(env.source_table, env.target_table, env.lines_table, sizes)
+    declared = tables.metadata.sorted_tables
+    checks += [
+        SchemaCheck(
+            t.name, None, "table exists", "present" if t.name in existing else "table missing", t.name in existing
+        )
+        for t in declared
     ]
     columns = {
-        t: {c["name"]: c["type"] for c in inspector.get_columns(t)}
-        for t in (env.source_table, env.target_table, env.lines_table)
-        if t in existing
+        t.name: {c["name"]: c["type"] for c in inspector.get_columns(t.name)} for t in declared if t.name in existing
     }
-    engine_columns = _engine_columns(config)
-    for table in (env.source_table, env.target_table):
-        if table not in columns:
-            continue
-        for db_column, mapping in env.mapping.items.items():
-            checks.append(_mapped(table, columns[table], db_column, mapping))
-        for column in engine_columns:
-            checks.append(_exists(table, columns[table], column, "read by the engine"))
-        checks += _size_checks(config, engine, table, columns[table])
-    if env.target_table in columns:
-        for column in ORDER_SYNC_COLUMNS:
-            checks.append(_exists(env.target_table, columns[env.target_table], column, "sync column"))
+    for table in declared:
+        if table.name in columns:
+            checks += [_declared(table.name, columns[table.name], column, sizes) for column in table.columns]
+    config_named = _config_columns(config)
+    for name in (env.source_table, env.target_table):
+        if name in columns:
+            checks += [_mapped(name, columns[name], c, m) for c, m in env.mapping.items.items()]
+            checks += [_exists(name, columns[name], c, "named in the config") for c in config_named]
     if env.lines_table in columns:
-        for column in LINES_SYNC_COLUMNS:
-            checks.append(_exists(env.lines_table, columns[env.lines_table], column, "sync column"))
-        for db_column, mapping in env.mapping.subitems.items():
-            checks.append(_mapped(env.lines_table, columns[env.lines_table], db_column, mapping))
-    return checks
+        checks += [_mapped(env.lines_table, columns[env.lines_table], c, m) for c, m in env.mapping.subitems.items()]
+    for step in plan_upgrade(engine, tables):
+        if step.kind in _UPGRADE_FINDINGS and step.table in columns:
+            checks.append(
+                SchemaCheck(step.table, None, f"{step.kind.value} {step.name}", f"{step.name} missing", False)
+            )
+    return _one_missing_per_column(checks)
 
 
-def _engine_columns(config: Config) -> list[str]:
-    """Staging/target columns the engine reads whatever the mapping says."""
+def _one_missing_per_column(checks: list[SchemaCheck]) -> list[SchemaCheck]:
+    """A missing column is one problem, however many requirements (declared, mapped, config) need it."""
+    seen: set[tuple[str, str]] = set()
+    out = []
+    for check in checks:
+        if check.found == "column missing" and check.column is not None:
+            if (check.table, check.column) in seen:
+                continue
+            seen.add((check.table, check.column))
+        out.append(check)
+    return out
+
+
+def _config_columns(config: Config) -> list[str]:
+    """Staging/target columns the config makes the engine read (templates, groups, hashes, markers)."""
     names = [
         BUSINESS_KEY,
-        "ORDER TYPE",
         config.sizes.start_after,
         config.sizes.end_before,
         *config.groups.columns,
@@ -161,6 +165,35 @@ def _engine_columns(config: Config) -> list[str]:
         *config.change_detection.hash_columns,
     ]
     return list(dict.fromkeys(names))
+
+
+def type_kind(db_type: Any) -> str:
+    """The kind of a SQL type as the engine cares: integer, number, datetime, date, text or other."""
+    for kind, types in (
+        ("integer", sa.Integer),
+        ("number", sa.Numeric),
+        ("datetime", sa.DateTime),
+        ("date", sa.Date),
+        ("text", sa.String),
+    ):
+        if isinstance(db_type, types):
+            return kind
+    return "other"
+
+
+_ACCEPTS = {"integer": {"integer"}, "number": {"number"}, "datetime": {"datetime"}, "date": {"date", "datetime"}}
+
+
+def _declared(table: str, columns: dict[str, Any], column: sa.Column[Any], sizes: tuple[str, ...]) -> SchemaCheck:
+    """The column exists, in a type of the kind :mod:`sync.db` declares for it."""
+    business = column.name in _BUSINESS or column.name in sizes
+    why = "read by the engine (sync/db.py)" if business else "read and written by the engine (sync/db.py)"
+    if column.name not in columns:
+        return SchemaCheck(table, column.name, f"exists ({why})", "column missing", False)
+    want, found = type_kind(column.type), type_kind(columns[column.name])
+    ok = found in _ACCEPTS.get(want, {"text"}) or (want == "text" and business)
+    shown = str(columns[column.name]) + ("" if ok else f": {found}, the engine needs {want}")
+    return SchemaCheck(table, column.name, f"{want} column ({why})", shown, ok)
 
 
 def _exists(table: str, columns: dict[str, Any], column: str, why: str) -> SchemaCheck:
@@ -194,30 +227,15 @@ def _compatible(db_type: Any, mapping: ColumnMapping) -> tuple[bool, str]:
     return True, ""
 
 
-def _size_checks(config: Config, engine: Engine, table: str, columns: dict[str, Any]) -> list[SchemaCheck]:
+def _size_checks(config: Config, engine: Engine, table: str) -> tuple[list[SchemaCheck], tuple[str, ...]]:
     markers = f"between {config.sizes.start_after!r} and {config.sizes.end_before!r}"
     try:
-        sizes = discover_sizes(
-            engine, table, config.sizes.start_after, config.sizes.end_before, config.sizes.max_sizes
-        )
+        sizes = discover_sizes(engine, table, config.sizes.start_after, config.sizes.end_before, config.sizes.max_sizes)
     except LookupError as exc:
-        return [SchemaCheck(table, None, f"size columns {markers}", str(exc), False)]
+        return [SchemaCheck(table, None, f"size columns {markers}", str(exc), False)], ()
     if not sizes:
-        return [SchemaCheck(table, None, f"size columns {markers}", "no size columns found", False)]
-    checks = [SchemaCheck(table, None, f"size columns {markers}", f"{len(sizes)} discovered", True)]
-    for size in sizes:
-        db_type = columns[size]
-        ok = isinstance(db_type, sa.Integer)
-        checks.append(
-            SchemaCheck(
-                table,
-                size,
-                "size column is an integer",
-                str(db_type) + ("" if ok else ": not an integer"),
-                ok,
-            )
-        )
-    return checks
+        return [SchemaCheck(table, None, f"size columns {markers}", "no size columns found", False)], ()
+    return [SchemaCheck(table, None, f"size columns {markers}", f"{len(sizes)} discovered", True)], sizes
 
 
 def _markdown(env_name: str, checks: list[SchemaCheck], problems: list[SchemaCheck]) -> str:
