@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from typing import TypeVar
 
 from sync.errors import RetriableError
+from sync.monday.errors import MondayCursorExpiredError
 
 # --- every retry number lives here -------------------------------------------------
 DEFAULT_MAX_ATTEMPTS = 6  # total tries including the first; ~30 s of backoff without hints
@@ -76,6 +77,8 @@ class RetryPolicy:
         """Decide after failed try number ``attempt`` (1-based) whether and when to try again."""
         if not isinstance(error, RetriableError):
             return GiveUp(f"{type(error).__name__} is not retriable")
+        if isinstance(error, MondayCursorExpiredError):
+            return GiveUp("the cursor expired: the same request cannot succeed, the walk restarts at page 1")
         if attempt >= self.max_attempts:
             return GiveUp(f"gave up after {attempt} attempts")
         hint = error.retry_after
