@@ -82,8 +82,8 @@ def test_latency_sleeps_run_in_parallel(server_url: str) -> None:
     assert time.perf_counter() - started < 0.8
 
 
-def test_timeout_fault_over_http_is_504_timeout_exceeded() -> None:
-    """Over HTTP a timeout fault is answered as 504 TIMEOUT_EXCEEDED with X-Emulator-Fault: timeout."""
+def test_timeout_fault_over_http_is_503_timeout_exceeded() -> None:
+    """Over HTTP a timeout fault is answered as 503 TIMEOUT_EXCEEDED ([MCP] gateway fixtures) with X-Emulator-Fault."""
     server = serve("127.0.0.1", 0, build_emulator(require_token=False, faults=FaultProfile(rate_timeout=1.0)))
     host, port = server.server_address[:2]
     try:
@@ -91,7 +91,7 @@ def test_timeout_fault_over_http_is_504_timeout_exceeded() -> None:
     finally:
         server.shutdown()
         server.server_close()
-    assert response.status_code == 504
+    assert response.status_code == 503
     assert response.headers["X-Emulator-Fault"] == "timeout"
     assert response.json()["errors"][0]["extensions"]["code"] == "TIMEOUT_EXCEEDED"
 
