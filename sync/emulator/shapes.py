@@ -95,7 +95,7 @@ class ErrorSpec:
     locations: tuple[tuple[int, int], ...] = ()
     service: str | None = "monolith"
     validation: bool = False  # a GraphQL parse/validation error (legacy: message + locations, no code)
-    legacy_code: str | None = None  # the pre-2025 spelling, when it differs
+    legacy_code: str | None = None  # the pre-2025 spelling when it differs ("" = the legacy body had no code)
     legacy_message: str | None = None
     legacy_strings: bool = False  # the legacy body also lists errors[] as bare strings
     retry_in_legacy_message: bool = False
@@ -124,7 +124,7 @@ class ErrorSpec:
     def legacy(self) -> dict[str, Any]:
         """The pre-2025 top-level fields of a body answering with this error."""
         out: dict[str, Any] = {}
-        code = self.legacy_code or self.code
+        code = self.code if self.legacy_code is None else self.legacy_code
         if code:
             out["error_code"] = code
         out["status_code"] = self.status_code
@@ -246,7 +246,7 @@ def limit_spec(
         retry_in_seconds=retry_in_seconds,
         path=path,
         service=answer.service,
-        legacy_code=answer.legacy_code,
+        legacy_code=answer.legacy_code or "",
         legacy_message=answer.legacy_message.format(**values),
         legacy_strings=answer.legacy_strings,
         retry_in_legacy_message=answer.retry_in_legacy_message,
