@@ -18,6 +18,7 @@ __all__ = [
     "partial_answer",
     "rate_headers",
     "timed_out_after_apply",
+    "too_complex",
 ]
 
 from typing import Any
@@ -27,7 +28,7 @@ from graphql import FieldNode, OperationDefinitionNode
 from sync.emulator import responses
 from sync.emulator.faults import FaultProfile
 from sync.emulator.limits import MinuteWindow
-from sync.emulator.shapes import LimitCode
+from sync.emulator.shapes import ErrorSpec, LimitCode
 from sync.emulator.throttle import InFlight, seconds_to_midnight, throttle_fields
 
 Response = tuple[int, dict[str, str], bytes]
@@ -86,6 +87,17 @@ def partial_answer(
     return responses.limit_error(
         code, wait, request_id, api_version, retry_after_header=profile.retry_after_header, data=data, paths=paths
     )
+
+
+def too_complex(cost: int, maximum: int, request_id: str, api_version: str) -> Response:
+    """``REQUEST_MAX_COMPLEXITY_EXCEEDED`` (2025-10+, [DOCS rate-limits]) with the cost and the cap."""
+    spec = ErrorSpec(
+        "REQUEST_MAX_COMPLEXITY_EXCEEDED",
+        f"Query has complexity of {cost}, which exceeds max complexity of {maximum}",
+        extra={"cost": cost, "max_complexity_per_request": maximum},
+        bare_status=True,
+    )
+    return responses.spec_error(200, [spec], request_id, api_version)
 
 
 def complexity_only(operation: OperationDefinitionNode) -> bool:

@@ -31,7 +31,7 @@ from sync.emulator.limits import DEFAULT_COSTS, MinuteWindow, estimate_cost
 from sync.emulator.model import Board
 from sync.emulator.oplog import OpRecord
 from sync.emulator.schema import Executor, operation_of
-from sync.emulator.shapes import CURRENT_API_VERSION, ErrorSpec, LimitCode
+from sync.emulator.shapes import CURRENT_API_VERSION, LimitCode
 from sync.emulator.state import EmulatorState, RequestContext
 from sync.emulator.throttle import (
     COMPLEXITY_ONLY_TENTHS,
@@ -53,6 +53,8 @@ class Emulator:
     """An in-memory monday.com account holding a few boards, served through :meth:`handle`.
 
     Usage: ``Emulator(default_boards(), require_token=False).handle("POST", "/v2", {}, body)``.
+    Account limits: ``plan`` (a :class:`MondayPlan`) sets the daily calls and the concurrency cap;
+    ``daily_call_limit`` / ``max_concurrency`` override them (``None`` everywhere = unlimited).
     """
 
     def __init__(
@@ -248,12 +250,7 @@ class Emulator:
             return error, {}, error
         cost = estimate_cost(document, operation, variables, self.costs)
         if cost > MAX_REQUEST_COMPLEXITY:
-            spec = ErrorSpec(
-                "REQUEST_MAX_COMPLEXITY_EXCEEDED",
-                f"Query has complexity of {cost}, which exceeds max complexity of {MAX_REQUEST_COMPLEXITY}",
-                error_data={"cost": cost, "max_complexity_per_request": MAX_REQUEST_COMPLEXITY},
-            )
-            error = responses.spec_error(200, [spec], request_id, version)
+            error = answers.too_complex(cost, MAX_REQUEST_COMPLEXITY, request_id, version)
             return error, {}, error
         charge = self.complexity.charge(cost)
         if not charge.accepted:
@@ -299,17 +296,9 @@ class Emulator:
                 return partial, {}, partial
         return response, markers, response
 
-    def _limit_answer(
-        self, code: LimitCode, wait: int, request_id: str, version: str, **numbers: int
-    ) -> Response:
-        return responses.limit_error(
-            code,
-            wait,
-            request_id,
-            version,
-            retry_after_header=self.faults.profile.retry_after_header,
-            numbers=numbers,
-        )
+    def _limit_answer(self, code: LimitCode, wait: int, request_id: str, version: str, **numbers: int) -> Response:
+        header = self.faults.profile.retry_after_header
+        return responses.limit_error(code, wait, request_id, version, retry_after_header=header, numbers=numbers)
 
     def _admin(self, method: str, route: str, query_string: str, request_id: str) -> Response:
         """``GET /_emulator/health``, ``GET /_emulator/oplog[?since=SEQ]``, ``POST /_emulator/reset``,

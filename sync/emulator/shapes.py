@@ -100,6 +100,7 @@ class ErrorSpec:
     legacy_strings: bool = False  # the legacy body also lists errors[] as bare strings
     retry_in_legacy_message: bool = False
     bare_status: bool = False  # unified entry without status_code / error_data (limit and auth answers)
+    extra: Mapping[str, Any] = field(default_factory=dict)  # more extensions keys (legacy: into error_data)
 
     def unified(self) -> dict[str, Any]:
         """The 2025-01+ ``errors[]`` entry."""
@@ -116,6 +117,7 @@ class ErrorSpec:
             ext["error_data"] = dict(self.error_data)
         if self.retry_in_seconds is not None:
             ext["retry_in_seconds"] = self.retry_in_seconds
+        ext.update(self.extra)
         if self.service:
             ext["service"] = self.service
         entry["extensions"] = ext
@@ -131,7 +133,7 @@ class ErrorSpec:
         message = self.legacy_message if self.legacy_message is not None else self.message
         if message is not None:
             out["error_message"] = message
-        data = dict(self.error_data)
+        data = {**self.error_data, **self.extra}
         if self.retry_in_seconds is not None and not self.retry_in_legacy_message:
             data["retry_in_seconds"] = self.retry_in_seconds
         if code:

@@ -336,3 +336,18 @@ def test_the_10001st_item_is_refused_with_items_limitation_exception(version: st
     assert emulator.operation_log == []
     emulator.state.items["1000000"].state = "deleted"
     assert "errors" not in post(emulator, CREATE, version, {"board": BOARD, "name": "fits"})[2]
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_request_over_max_complexity(version: str) -> None:
+    """[DOCS rate-limits] (2025-10+): REQUEST_MAX_COMPLEXITY_EXCEEDED with extensions.cost and the cap."""
+    emulator, _ = make_emulator(costs={"boards": 6_000_000})
+    status, _, body = post(emulator, "{ boards { id } }", version)
+    assert status == 200
+    if version == UNIFIED:
+        ext = body["errors"][0]["extensions"]
+        assert ext["code"] == "REQUEST_MAX_COMPLEXITY_EXCEEDED"
+        assert ext["cost"] > 5_000_000 and ext["max_complexity_per_request"] == 5_000_000
+    else:
+        assert_legacy_top_level(body, "REQUEST_MAX_COMPLEXITY_EXCEEDED", 200)
+        assert body["error_data"]["max_complexity_per_request"] == 5_000_000
