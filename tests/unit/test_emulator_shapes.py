@@ -351,3 +351,24 @@ def test_request_over_max_complexity(version: str) -> None:
     else:
         assert_legacy_top_level(body, "REQUEST_MAX_COMPLEXITY_EXCEEDED", 200)
         assert body["error_data"]["max_complexity_per_request"] == 5_000_000
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_expired_cursor_is_cursor_exception(version: str) -> None:
+    """monday-api.md §2 (airbyte source-monday): a cursor dies 60 min after the first page; the legacy
+    answer is top-level CursorException, status_code 200, "CursorExpiredError: ..."."""
+    emulator, clock = make_emulator()
+    for _ in range(3):
+        new_item(emulator)
+    first = post(emulator, "{ boards(ids: [9609317401]) { items_page(limit: 1) { cursor } } }", version)[2]
+    cursor = first["data"]["boards"][0]["items_page"]["cursor"]
+    clock.advance(60 * 60 + 1)
+    query = "query($c: String!) { next_items_page(cursor: $c, limit: 1) { cursor items { id } } }"
+    status, _, body = post(emulator, query, version, {"c": cursor})
+    assert status == 200
+    if version == UNIFIED:
+        assert body["errors"][0]["extensions"]["code"] == "CursorException"
+        assert body["errors"][0]["path"] == ["next_items_page"]
+    else:
+        assert_legacy_top_level(body, "CursorException", 200)
+        assert body["error_message"].startswith("CursorExpiredError: The cursor provided for pagination has expired")
