@@ -2,10 +2,11 @@
 
 :class:`RetryPolicy` is pure: ``decide(attempt, error)`` returns :class:`Retry` or
 :class:`GiveUp` and never sleeps, so it is tested as a table. The server's hint
-wins (``retry_in_seconds``, already preferred over ``Retry-After`` by
-:mod:`sync.monday.errors`); without one we back off exponentially with jitter. A
-hint longer than ``max_delay`` (the daily limit says "come back in an hour")
-gives up at once instead of parking the run.
+wins (read body first, ``Retry-After`` last, by :mod:`sync.monday.hints`);
+without one we back off exponentially with jitter. A hint longer than
+``max_delay`` gives up at once instead of parking the run, and an expired
+cursor gives up at once too: only a new walk from page 1 can help
+(:mod:`sync.monday.paging`).
 
     result = call_with_retry(lambda: send(doc), RetryPolicy())
 """
