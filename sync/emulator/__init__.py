@@ -3,6 +3,8 @@
 It executes ``sync/monday/schema.graphql`` with graphql-core over an in-memory
 copy of the Customer Master Schedule boards, validates column values like
 monday, and reproduces monday's limits, error shapes, idempotency and faults.
+Errors and envelopes follow the request's ``API-Version`` (legacy shapes before
+2025-01, ``account_id`` before 2025-07; :mod:`sync.emulator.shapes`).
 
 * in-process: ``httpx.Client(transport=EmulatorTransport(build_emulator(require_token=False)))``
 * over HTTP: ``serve(port=0, emulator=...)`` or ``run_server(...)`` (the CLI)

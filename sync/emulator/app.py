@@ -1,10 +1,12 @@
 """The emulator's HTTP front, framework-free: ``Emulator.handle(method, path, headers, body)``.
 
 One request goes through, in order: routing, auth (401), body and document
-checks, idempotency replay, the requests-per-minute limit, injected faults and
-latency, the complexity budget, execution (atomic under the state lock), then
-caching and persistence hooks. Latency is slept *before* taking the state lock
-so concurrent requests overlap their waits like they do against monday.
+checks, idempotency replay, the daily call limit, the concurrency cap, the
+requests-per-minute limit, injected faults and latency, the complexity budget,
+execution (atomic under the state lock), then caching and persistence hooks.
+Latency is slept *before* taking the state lock so concurrent requests overlap
+their waits like they do against monday. Every answer is rendered in the error
+format and envelope of the request's ``API-Version`` (:mod:`sync.emulator.shapes`).
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from typing import Any
 
 from graphql import GraphQLError, OperationType
 
-from sync.emulator import responses
+from sync.emulator import answers, responses
 from sync.emulator.boards import default_boards
 from sync.emulator.errors import ApiError
 from sync.emulator.faults import FaultProfile, Faults
@@ -29,9 +31,19 @@ from sync.emulator.limits import DEFAULT_COSTS, MinuteWindow, estimate_cost
 from sync.emulator.model import Board
 from sync.emulator.oplog import OpRecord
 from sync.emulator.schema import Executor, operation_of
+from sync.emulator.shapes import CURRENT_API_VERSION, LimitCode
 from sync.emulator.state import EmulatorState, RequestContext
+from sync.emulator.throttle import (
+    COMPLEXITY_ONLY_TENTHS,
+    FULL_CALL_TENTHS,
+    LIMITED_CALL_TENTHS,
+    DailyCalls,
+    InFlight,
+)
+from sync.monday.plans import PLAN_LIMITS, MondayPlan
 
-DEFAULT_API_VERSION = "2026-10"
+DEFAULT_API_VERSION = CURRENT_API_VERSION
+CONCURRENCY_RETRY_S = 15  # the wait monday's gateway announced for MAX_CONCURRENCY_EXCEEDED ([MCP] fixtures)
 MAX_REQUEST_COMPLEXITY = 5_000_000
 API_PATHS = frozenset({"/v2", "/v2/", "/"})
 Response = tuple[int, dict[str, str], bytes]
@@ -41,6 +53,8 @@ class Emulator:
     """An in-memory monday.com account holding a few boards, served through :meth:`handle`.
 
     Usage: ``Emulator(default_boards(), require_token=False).handle("POST", "/v2", {}, body)``.
+    Account limits: ``plan`` (a :class:`MondayPlan`) sets the daily calls and the concurrency cap;
+    ``daily_call_limit`` / ``max_concurrency`` override them (``None`` everywhere = unlimited).
     """
 
     def __init__(
@@ -56,6 +70,9 @@ class Emulator:
         costs: Mapping[str, int] | None = None,
         clock: Callable[[], float] = time.time,
         sleep: Callable[[float], None] = time.sleep,
+        plan: MondayPlan | None = None,
+        daily_call_limit: int | None = None,
+        max_concurrency: int | None = None,
     ) -> None:
         self.state = state or EmulatorState(boards if boards is not None else default_boards(), seed=seed)
         self._initial = [b.to_dict(with_items=False) for b in self.state.boards.values()]
@@ -66,6 +83,10 @@ class Emulator:
         self.complexity = MinuteWindow(complexity_budget, clock)
         self.requests = MinuteWindow(rate_limit_per_minute, clock, nominal=5_000)
         self.idempotency = IdempotencyCache(clock)
+        limits = PLAN_LIMITS[plan] if plan is not None else None
+        self.daily = DailyCalls(daily_call_limit or (limits.daily_calls if limits else None), clock)
+        self.in_flight = InFlight(max_concurrency or (limits.concurrency if limits else None))
+        self._timeouts = 0
         self.executor = Executor()
         self.on_mutation: Callable[[Emulator], None] | None = None
 
@@ -100,6 +121,7 @@ class Emulator:
             self.state.oplog.clear()
         self.complexity.reset()
         self.requests.reset()
+        self.daily.reset()
         self.idempotency.clear()
 
     def clone_boards(self, template_id: str | int) -> tuple[str, str | None]:
@@ -117,21 +139,22 @@ class Emulator:
         request_id = str(uuid.uuid4())
         lowered = {k.lower(): v for k, v in headers.items()}
         route, _, query_string = path.partition("?")
+        version = lowered.get("api-version") or DEFAULT_API_VERSION
         if route.startswith("/_emulator/"):
             status, out, payload = self._admin(method, route, query_string, request_id)
         elif route in API_PATHS and method.upper() == "POST":
-            status, out, payload = self._api(lowered, body, request_id)
+            status, out, payload = self._api(lowered, body, request_id, version)
         elif route in API_PATHS:
-            status, out, payload = responses.simple_error(405, "METHOD_NOT_ALLOWED", "Use POST", request_id)
+            status, out, payload = responses.simple_error(405, "METHOD_NOT_ALLOWED", "Use POST", request_id, version)
         else:
-            status, out, payload = responses.simple_error(404, "NOT_FOUND", f"No route {route}", request_id)
-        out = {**out, "API-Version": lowered.get("api-version", DEFAULT_API_VERSION), **self._rate_headers()}
-        return status, out, payload
+            status, out, payload = responses.simple_error(404, "NOT_FOUND", f"No route {route}", request_id, version)
+        rate = answers.rate_headers(self.requests, self.complexity, self.in_flight)
+        return status, {**out, "API-Version": version, **rate}, payload
 
-    def _api(self, headers: dict[str, str], body: bytes, request_id: str) -> Response:
+    def _api(self, headers: dict[str, str], body: bytes, request_id: str, version: str) -> Response:
         token = headers.get("authorization", "")
         if self.require_token and not token.strip():
-            return responses.simple_error(401, "UNAUTHORIZED", "Not Authenticated", request_id)
+            return responses.not_authenticated(version)
         try:
             request = json.loads(body or b"null")
             source = request["query"]
@@ -140,14 +163,13 @@ class Emulator:
             if not isinstance(source, str) or not isinstance(variables, dict):
                 raise TypeError
         except (ValueError, TypeError, KeyError):
-            return responses.simple_error(400, "JsonParseException", "Invalid JSON request body", request_id)
+            return responses.simple_error(400, "JsonParseException", "Invalid JSON request body", request_id, version)
         document, problems = self.executor.prepare(source)
         operation = operation_of(document, operation_name) if document else None
         if document is None or operation is None:
             if not problems:
                 problems = [_graphql_error(f"Unknown operation {operation_name!r}")]
-            errors = responses.format_errors(problems, validation=True)
-            return responses.render(200, {"errors": errors}, request_id)
+            return responses.spec_error(200, responses.format_errors(problems, validation=True), request_id, version)
         mutation = operation.operation == OperationType.MUTATION
         key = headers.get("idempotency-key") if mutation else None
         if key:
@@ -161,11 +183,12 @@ class Emulator:
                     "IDEMPOTENCY_CONFLICT",
                     "A request with this Idempotency-Key is still being processed",
                     request_id,
+                    version,
                     retry_in_seconds=1,
                 )
         executed = False
         try:
-            response = self._limited(document, operation, variables, operation_name, request_id, key)
+            response = self._limited(document, operation, variables, operation_name, request_id, key, version)
             executed = response[1].get("X-Emulator-Applied") is not None
             if key and executed:
                 self.idempotency.complete(token, key, response[2])
@@ -182,51 +205,67 @@ class Emulator:
         operation_name: str | None,
         request_id: str,
         key: str | None,
+        version: str,
     ) -> tuple[Response, dict[str, str], Response]:
-        """Limits, faults and execution; returns (what to send, markers, what to cache for replay)."""
+        """Account limits, then the rest; returns (what to send, markers, what to cache for replay)."""
+        wait = self.daily.exhausted()
+        if wait is not None:
+            self.daily.charge(LIMITED_CALL_TENTHS)
+            error = self._limit_answer(LimitCode.DAILY, wait, request_id, version)
+            return error, {}, error
+        if not self.in_flight.enter():
+            self.daily.charge(LIMITED_CALL_TENTHS)
+            error = self._limit_answer(LimitCode.CONCURRENCY, CONCURRENCY_RETRY_S, request_id, version)
+            return error, {}, error
+        try:
+            return self._admitted(document, operation, variables, operation_name, request_id, key, version)
+        finally:
+            self.in_flight.leave()
+
+    def _admitted(
+        self,
+        document: Any,
+        operation: Any,
+        variables: dict[str, Any],
+        operation_name: str | None,
+        request_id: str,
+        key: str | None,
+        version: str,
+    ) -> tuple[Response, dict[str, str], Response]:
+        """Minute limits, faults and execution for a request inside the concurrency cap."""
         refused = self.requests.charge(1)
         if not refused.accepted:
-            error = responses.limit_error(
-                "MINUTE_RATE_LIMIT_EXCEEDED",
-                "Minute rate limit exceeded",
-                refused.reset_in_seconds,
-                request_id,
-            )
+            self.daily.charge(LIMITED_CALL_TENTHS)
+            error = self._limit_answer(LimitCode.MINUTE, refused.reset_in_seconds, request_id, version)
             return error, {}, error
         fault, latency = self.faults.draw()
         if latency > 0:
             self.sleep(latency)  # never under the state lock: concurrent requests wait in parallel
-        if fault is not None and fault != "timeout_after_apply":
-            error = self._fault_response(fault, request_id)
+        if fault is not None and fault not in answers.POST_EXECUTION_FAULTS:
+            self.daily.charge(LIMITED_CALL_TENTHS)
+            self._timeouts += fault == "timeout"
+            error = answers.fault_answer(
+                fault, self.faults.profile, request_id, version, self.clock(), serial=self._timeouts
+            )
             return error, {}, error
         cost = estimate_cost(document, operation, variables, self.costs)
         if cost > MAX_REQUEST_COMPLEXITY:
-            error = responses.render(
-                200,
-                {
-                    "errors": [
-                        {
-                            "message": "Query has complexity of " + str(cost),
-                            "extensions": {
-                                "code": "REQUEST_MAX_COMPLEXITY_EXCEEDED",
-                                "cost": cost,
-                                "max_complexity_per_request": MAX_REQUEST_COMPLEXITY,
-                            },
-                        }
-                    ]
-                },
-                request_id,
-            )
+            error = answers.too_complex(cost, MAX_REQUEST_COMPLEXITY, request_id, version)
             return error, {}, error
         charge = self.complexity.charge(cost)
         if not charge.accepted:
-            error = responses.limit_error(
-                "COMPLEXITY_BUDGET_EXHAUSTED",
-                "Complexity budget exhausted",
+            self.daily.charge(LIMITED_CALL_TENTHS)
+            error = self._limit_answer(
+                LimitCode.COMPLEXITY,
                 charge.reset_in_seconds,
                 request_id,
+                version,
+                cost=cost,
+                left=charge.before,
+                budget=self.complexity.capacity or 0,
             )
             return error, {}, error
+        self.daily.charge(COMPLEXITY_ONLY_TENTHS if answers.complexity_only(operation) else FULL_CALL_TENTHS)
         ctx = RequestContext(
             request_id,
             key,
@@ -240,30 +279,26 @@ class Emulator:
         )
         applied_before = len(self.state.oplog.records())
         result = self.executor.run(self.state, document, variables, operation_name, ctx)
-        payload: dict[str, Any] = {"data": result.data}
         if result.errors:
-            payload["errors"] = responses.format_errors(list(result.errors), validation=result.data is None)
-        response = responses.render(200, payload, request_id)
+            specs = responses.format_errors(list(result.errors), validation=result.data is None)
+            response = responses.spec_error(200, specs, request_id, version, data=result.data)
+        else:
+            response = responses.render(200, {"data": result.data}, request_id, api_version=version)
         if len(self.state.oplog.records()) != applied_before and self.on_mutation is not None:
             self.on_mutation(self)
         markers = {"X-Emulator-Applied": "true"}
         if fault == "timeout_after_apply":
-            return self._fault_response("timeout", request_id, applied=True), markers, response
+            self._timeouts += 1
+            return answers.timed_out_after_apply(request_id, version, serial=self._timeouts), markers, response
+        if fault is not None and result.data is not None and not result.errors:
+            partial = answers.partial_answer(fault, result.data, self.faults.profile, request_id, version)
+            if partial is not None:
+                return partial, {}, partial
         return response, markers, response
 
-    def _fault_response(self, fault: str, request_id: str, *, applied: bool = False) -> Response:
-        if fault == "429":
-            return responses.limit_error(
-                "MINUTE_RATE_LIMIT_EXCEEDED", "Minute rate limit exceeded", 1, request_id
-            )
-        if fault == "500":
-            return responses.simple_error(500, "INTERNAL_SERVER_ERROR", "Internal server error", request_id)
-        status, out, body = responses.simple_error(504, "TIMEOUT_EXCEEDED", "Request timed out", request_id)
-        return (
-            status,
-            {**out, "X-Emulator-Fault": "timeout", "X-Emulator-Applied": str(applied).lower()},
-            body,
-        )
+    def _limit_answer(self, code: LimitCode, wait: int, request_id: str, version: str, **numbers: int) -> Response:
+        header = self.faults.profile.retry_after_header
+        return responses.limit_error(code, wait, request_id, version, retry_after_header=header, numbers=numbers)
 
     def _admin(self, method: str, route: str, query_string: str, request_id: str) -> Response:
         """``GET /_emulator/health``, ``GET /_emulator/oplog[?since=SEQ]``, ``POST /_emulator/reset``,
@@ -290,15 +325,6 @@ class Emulator:
             self.reset()
             return responses.render(200, {"status": "reset"}, request_id)
         return responses.simple_error(404, "NOT_FOUND", f"No route {verb} {route}", request_id)
-
-    def _rate_headers(self) -> dict[str, str]:
-        minute, budget = self.requests.peek(), self.complexity.peek()
-        return {
-            "RateLimit": f'"minuteRate";r={minute.before};t={minute.reset_in_seconds}, '
-            f'"complexityMinute";r={budget.before};t={budget.reset_in_seconds}',
-            "RateLimit-Policy": '"minuteRate";q=' + str(self.requests.capacity or 5_000) + ";w=60, "
-            '"complexityMinute";q=' + str(self.complexity.capacity or 10_000_000) + ";w=60",
-        }
 
 
 def _graphql_error(message: str) -> GraphQLError:

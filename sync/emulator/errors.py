@@ -15,6 +15,8 @@ __all__ = [
     "invalid_argument",
     "invalid_board",
     "invalid_column",
+    "invalid_item",
+    "items_limit_reached",
     "not_found",
 ]
 
@@ -62,8 +64,25 @@ def invalid_column(column_id: str, board_id: str) -> ApiError:
     )
 
 
+def invalid_item(item_id: object) -> ApiError:
+    """An item id that does not exist: monday answers ``InvalidItemIdException`` "Item not found" at HTTP 200.
+
+    Source: [DOCS error-handling] and the client libraries that map it ([ASYNC] response_parser.py).
+    """
+    return ApiError("InvalidItemIdException", "Item not found", error_data={"item_id": _as_id(item_id)})
+
+
+def items_limit_reached(board_id: object, limit: int) -> ApiError:
+    """A create past the board's capacity ([DOCS error-handling]: "exceeded the limit of 10,000 items per board")."""
+    return ApiError(
+        "ItemsLimitationException",
+        f"You have exceeded the limit of {limit:,} items per board",
+        error_data={"board_id": _as_id(board_id), "items_limit": limit},
+    )
+
+
 def not_found(kind: str, resource_id: object) -> ApiError:
-    """An item/group id that does not exist (``ResourceNotFoundException``, status_code 404)."""
+    """A group id that does not exist (``ResourceNotFoundException``, status_code 404)."""
     return ApiError(
         "ResourceNotFoundException",
         f"The {kind} with id {resource_id} does not exist",

@@ -7,12 +7,24 @@ Fault kinds, drawn once per API request in a fixed order from one seeded RNG
 * ``500``: refused before execution, monday's "Internal server error" body;
 * ``timeout``: not executed; the client sees a timeout;
 * ``timeout_after_apply``: executed and recorded (oplog, idempotency cache),
-  *then* the client sees a timeout — the unknown-outcome case a retry must survive.
+  *then* the client sees a timeout — the unknown-outcome case a retry must survive;
+* ``concurrency``: refused, ``MAX_CONCURRENCY_EXCEEDED`` (legacy ``maxConcurrencyExceeded``);
+* ``daily``: refused, ``DAILY_LIMIT_EXCEEDED`` with the seconds to midnight UTC;
+* ``complexity``: refused, ``COMPLEXITY_BUDGET_EXHAUSTED`` (legacy: ``ComplexityException``
+  at HTTP 200, ``status_code`` 429, the wait only in the message);
+* ``field_limit``: a query reading ``subitems`` gets HTTP 429 ``FIELD_LIMIT_EXCEEDED`` with
+  partial data (``subitems`` nulled, one error per nulled field);
+* ``nested``: a query reading ``column_values`` gets HTTP 200 partial data with
+  ``tooManyRequests`` (``service: data-structure``) on each nulled field.
+
+Limit answers carry their wait in the body only; ``retry_after_header=True`` adds
+the ``Retry-After`` header too (monday's 2026 gateway often leaves it out).
 
 In-process (:class:`EmulatorTransport`) a timeout raises ``httpx.ReadTimeout``.
-Over real HTTP the emulator answers ``504`` with ``extensions.code`` ``TIMEOUT_EXCEEDED``
-and the header ``X-Emulator-Fault: timeout`` instead of hanging the socket: it is
-deterministic, fast and still classified as retriable by a correct client.
+Over real HTTP the emulator answers ``503`` with ``extensions.code`` ``TIMEOUT_EXCEEDED``
+(every other one without a message, as monday sometimes sends it) and the header
+``X-Emulator-Fault: timeout`` instead of hanging the socket: it is deterministic,
+fast and still classified as retriable by a correct client.
 """
 
 from __future__ import annotations
@@ -35,6 +47,14 @@ class FaultProfile:
     rate_timeout: float = 0.0
     rate_timeout_after_apply: float = 0.0
     seed: int = 0
+    rate_concurrency: float = 0.0
+    rate_daily: float = 0.0
+    rate_complexity: float = 0.0
+    rate_field_limit: float = 0.0
+    rate_nested: float = 0.0
+    retry_after_header: bool = False
+    #: seconds announced by injected limit answers (monday's fixtures: 15 concurrency, 22 complexity)
+    retry_in_seconds: int = 1
 
     @classmethod
     def from_fault_rate(
@@ -72,6 +92,11 @@ class Faults:
             ("500", p.rate_500),
             ("timeout", p.rate_timeout),
             ("timeout_after_apply", p.rate_timeout_after_apply),
+            ("concurrency", p.rate_concurrency),
+            ("daily", p.rate_daily),
+            ("complexity", p.rate_complexity),
+            ("field_limit", p.rate_field_limit),
+            ("nested", p.rate_nested),
         ):
             if roll < rate:
                 return kind, latency

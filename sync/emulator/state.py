@@ -15,6 +15,10 @@ Decisions where monday's behaviour is unverified (see monday-api.md §2):
   without ``group_id`` therefore lands in the newest group — pass group ids;
 * ``create_subitem`` on a board without a ``subtasks`` column fails with
   ``InvalidArgumentException`` instead of auto-creating a subitems board.
+
+Documented behaviour kept: an unknown item (changed, deleted, archived, or named
+as a subitem's parent) is ``InvalidItemIdException`` "Item not found" at HTTP 200;
+a create past ``Board.items_limit`` live items is ``ItemsLimitationException``.
 """
 
 from __future__ import annotations
@@ -29,7 +33,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sync.emulator.errors import ApiError, invalid_argument, invalid_board, not_found
+from sync.emulator.errors import (
+    ApiError,
+    invalid_argument,
+    invalid_board,
+    invalid_item,
+    items_limit_reached,
+    not_found,
+)
 from sync.emulator.model import Board, Group, Item
 from sync.emulator.oplog import OperationLog
 from sync.emulator.writes import MAX_NAME, apply_column_values, check_item_name
@@ -74,12 +85,12 @@ class EmulatorState:
         return board
 
     def item(self, item_id: object, *, allow_deleted: bool = False) -> Item:
-        """The item or ``ResourceNotFoundException``; deleted items count as missing unless asked for."""
+        """The item or ``InvalidItemIdException``; deleted items count as missing unless asked for."""
         if item_id is None:
             raise invalid_argument("item_id is required", item_id=None)
         item = self.items.get(str(item_id))
         if item is None or (item.state == "deleted" and not allow_deleted):
-            raise not_found("item", str(item_id))
+            raise invalid_item(item_id)
         return item
 
     # ---- groups --------------------------------------------------------------------------------------
@@ -154,6 +165,7 @@ class EmulatorState:
             if found is None:
                 raise not_found("group", group_id)
             group = found
+        self._check_capacity(board)
         check_item_name(name)
         item = Item("", name, board.id, group.id, created_at=ctx.now)
         apply_column_values(board, item, column_values, create_labels=create_labels, now_iso=ctx.now_iso)
@@ -167,7 +179,7 @@ class EmulatorState:
         """Create a subitem on the parent board's subitems board (its top group), linked to the parent."""
         parent = self.item(parent_item_id)
         if parent.state != "active":
-            raise not_found("item", parent.id)
+            raise invalid_item(parent.id)
         if parent.parent_id is not None:
             raise invalid_argument(
                 "Subitems cannot have subitems on classic boards", parent_item_id=parent.id
@@ -177,6 +189,7 @@ class EmulatorState:
             raise invalid_argument("The parent board has no subitems board", board_id=parent.board_id)
         board = self.boards[sub_board_id]
         group = board.active_groups()[0]
+        self._check_capacity(board)
         check_item_name(name)
         item = Item("", name, board.id, group.id, parent_id=parent.id, created_at=ctx.now)
         apply_column_values(board, item, column_values, create_labels=create_labels, now_iso=ctx.now_iso)
@@ -200,7 +213,7 @@ class EmulatorState:
         board = self.board(board_id)
         item = self.item(item_id)
         if item.board_id != board.id:
-            raise not_found("item", item.id)
+            raise invalid_item(item.id)
         if not isinstance(column_values, dict) or not column_values:
             raise invalid_argument(
                 "column_values must be a non-empty JSON object", column_values=column_values
@@ -298,6 +311,13 @@ class EmulatorState:
         return state
 
     # ---- internals -----------------------------------------------------------------------------------
+    def _check_capacity(self, board: Board) -> None:
+        """Refuse a create on a full board before anything (labels included) is touched."""
+        if len(board.item_ids) >= board.items_limit:  # cheap test first: deleted items free their place
+            live = sum(1 for i in board.item_ids if self.items[i].state != "deleted")
+            if live >= board.items_limit:
+                raise items_limit_reached(board.id, board.items_limit)
+
     def _commit(self, board: Board, item: Item) -> None:
         """Store a validated new item; ids are allocated only now so failed creates burn none."""
         item.id = self._new_item_id()

@@ -14,6 +14,7 @@ from typing import Any
 
 from sync.emulator.app import Emulator
 from sync.emulator.server import build_emulator
+from sync.emulator.throttle import seconds_to_midnight
 
 
 class FakeClock:
@@ -30,6 +31,14 @@ class FakeClock:
         """Advance the clock by ``seconds``."""
         self.slept.append(seconds)
         self.now += seconds
+
+    def advance(self, seconds: float) -> None:
+        """Move time forward without recording a sleep (cursor expiry, minute windows)."""
+        self.now += seconds
+
+    def next_day(self) -> None:
+        """Jump to one second past the next midnight UTC: monday's daily call limit resets there."""
+        self.now += seconds_to_midnight(self.now) + 1
 
 
 def make_emulator(**options: Any) -> tuple[Emulator, FakeClock]:

@@ -21,6 +21,8 @@ __all__ = [
     "ItemRecord",
     "ItemUpdate",
     "MondayClient",
+    "MondayCursorExpiredError",
+    "MondayDailyLimitError",
     "MondayError",
     "MondayFatalError",
     "MondayRecordError",
@@ -40,6 +42,8 @@ __all__ = [
 
 from sync.monday.client import MondayClient
 from sync.monday.errors import (
+    MondayCursorExpiredError,
+    MondayDailyLimitError,
     MondayError,
     MondayFatalError,
     MondayRecordError,

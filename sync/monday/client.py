@@ -12,6 +12,9 @@ Writes go out as aliased batches (:mod:`sync.monday.operations`). Per batch:
 * anything fatal raises. ``exc.completed`` then holds the outcomes already known,
   so the caller never loses the ids of items that *were* created.
 
+Reads that page (``iter_items``, ``find_items_by_column``) survive an expired
+cursor (:mod:`sync.monday.paging`).
+
     client = MondayClient(http, retry=RetryPolicy(), pacer=Pacer())
     outcomes = client.create_items(123, items, create_labels=False, idempotency_key="run-7")
 """
@@ -42,6 +45,7 @@ from sync.monday.models import (
     Outcome,
 )
 from sync.monday.pacing import Pacer
+from sync.monday.paging import walk_items
 from sync.monday.parsing import board_from, item_from, item_id_from, parse_complexity
 from sync.monday.retry import GiveUp, RetryPolicy, call_with_retry
 
@@ -111,10 +115,17 @@ class MondayClient:
     def iter_items(self, board_id: int, *, limit: int = 500) -> Iterator[ItemRecord]:
         """Every active item on the board, page by page (items_page, then next_items_page)."""
         doc = ops.Document("ItemsPage", ops.ITEMS_PAGE, {"board": str(board_id), "limit": limit})
-        boards = self._send(doc, "items_page").data.get("boards") or []
-        if not boards:
-            raise MondayFatalError(f"board {board_id} not found or not visible", code="InvalidBoardIdException")
-        yield from self._pages(boards[0].get("items_page") or {}, limit)
+
+        def first_page() -> Mapping[str, Any]:
+            boards = self._send(doc, "items_page").data.get("boards") or []
+            if not boards:
+                raise MondayFatalError(
+                    f"board {board_id} not found or not visible", code="InvalidBoardIdException"
+                )
+            page: Mapping[str, Any] = boards[0].get("items_page") or {}
+            return page
+
+        yield from self._walk(first_page, limit, f"board {board_id}")
 
     def get_items(self, item_ids: Sequence[int]) -> list[ItemRecord]:
         """Items by id in any state (active, archived, deleted), 100 per request; unknown ids are absent.
@@ -144,9 +155,15 @@ class MondayClient:
                     "columns": [{"column_id": column_id, "column_values": chunk}],
                 },
             )
-            data = self._send(doc, "items_page_by_column_values").data
-            page = data.get("items_page_by_column_values") or {}
-            for item in self._pages(page, 500):
+
+
+            def first_page(doc: ops.Document = doc) -> Mapping[str, Any]:
+                page: Mapping[str, Any] = (
+                    self._send(doc, "items_page_by_column_values").data.get("items_page_by_column_values") or {}
+                )
+                return page
+
+            for item in self._walk(first_page, 500, f"board {board_id} column {column_id}"):
                 cell = item.values.get(column_id)
                 text = (cell.text or "").strip() if cell else ""
                 key = text if text in found else (chunk[0] if len(chunk) == 1 else None)
@@ -353,7 +370,7 @@ class MondayClient:
             finally:
                 self.stats.latencies.append(self._clock() - started)
             if self.pacer is not None:
-                self.pacer.after_response(result.complexity)
+                self.pacer.after_response(result.complexity, result.rate_limit)
             return result
 
         return call_with_retry(attempt, self.retry, sleep=self._sleep, clock=self._clock, on_retry=self._on_retry)
@@ -361,15 +378,13 @@ class MondayClient:
     def _on_retry(self, attempt: int, error: Exception, delay: float) -> None:
         self.stats.retries += 1
 
-    def _pages(self, page: Mapping[str, Any], limit: int) -> Iterator[ItemRecord]:
-        while True:
-            for raw in page.get("items") or []:
-                yield item_from(raw)
-            cursor = page.get("cursor")
-            if not cursor:
-                return
+    def _walk(self, first_page: Callable[[], Mapping[str, Any]], limit: int, what: str) -> Iterator[ItemRecord]:
+        def next_page(cursor: str) -> Mapping[str, Any]:
             doc = ops.Document("NextItemsPage", ops.NEXT_ITEMS_PAGE, {"cursor": cursor, "limit": limit})
-            page = self._send(doc, "next_items_page").data.get("next_items_page") or {}
+            page: Mapping[str, Any] = self._send(doc, "next_items_page").data.get("next_items_page") or {}
+            return page
+
+        return walk_items(first_page, next_page, self.stats, what)
 
 
 def _outcome(key: str, data: object, err: MondayError | None) -> Outcome:

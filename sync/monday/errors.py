@@ -4,15 +4,19 @@
 
     MondayError                       code, message, request_id, http_status, retry_after, path
     ├── MondayRetriableError          (RetriableError) 429 limits, 5xx, 423, timeouts, IDEMPOTENCY_CONFLICT
-    ├── MondayFatalError              (FatalError)     auth, bad query, daily limit, unknown board, full
-    └── MondayRecordError             (RecordError)    one alias/row: bad column value, name too long, ...
+    │   └── MondayCursorExpiredError  the 60-minute pagination cursor died: restart the walk at page 1
+    ├── MondayFatalError              (FatalError)     auth, bad query, unknown board, full board
+    │   └── MondayDailyLimitError     DAILY_LIMIT_EXCEEDED: ``resets_at`` says when calls come back
+    └── MondayRecordError             (RecordError)    one alias/row: bad column value, unknown item, ...
 
 monday has answered errors in at least four shapes over the years (legacy
-``error_code`` bodies, GraphQL ``errors[]`` without codes, the 2025-01+
-``errors[].extensions.code`` shape and bare HTTP statuses). :func:`classify_all`
-reads all of them through ONE table, :data:`CODE_TABLE`; codes missing from the
-table fall back to the status monday attached, then to the HTTP status, and
-finally to fatal, because an error nobody has seen before deserves a person.
+``error_code`` bodies, GraphQL ``errors[]`` without codes or as bare strings,
+the 2025-01+ ``errors[].extensions.code`` shape and bare HTTP statuses).
+:func:`classify_all` reads all of them through ONE table, :data:`CODE_TABLE`;
+codes missing from the table fall back to the status monday attached, then to
+the HTTP status, and finally to fatal, because an error nobody has seen before
+deserves a person. The wait before a retry is read body first, header last
+(:mod:`sync.monday.hints`).
 
 :func:`map_transport_errors` does the same for httpx's own exceptions, so no raw
 ``httpx`` error leaves :mod:`sync.monday`.
@@ -22,6 +26,8 @@ from __future__ import annotations
 
 __all__ = [
     "CODE_TABLE",
+    "MondayCursorExpiredError",
+    "MondayDailyLimitError",
     "MondayError",
     "MondayFatalError",
     "MondayRecordError",
@@ -31,16 +37,15 @@ __all__ = [
     "map_transport_errors",
 ]
 
-import email.utils
-import re
-import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import httpx
 
 from sync.errors import FatalError, OrdersyncError, RecordError, RetriableError
+from sync.monday.hints import int_or_none, request_id_of, retry_after_header, wait_hint
 
 if TYPE_CHECKING:
     from sync.monday.models import Outcome
@@ -102,10 +107,41 @@ class MondayRecordError(MondayError, RecordError):
     """Only this item failed; mark it and carry on with the rest of the batch."""
 
 
+class MondayCursorExpiredError(MondayRetriableError):
+    """The ``items_page`` cursor outlived its 60 minutes: re-sending it is useless, restart at page 1.
+
+    :class:`~sync.monday.retry.RetryPolicy` gives up on it at once; the client's page walk
+    catches it and starts over, skipping the item ids it already yielded.
+    """
+
+
+class MondayDailyLimitError(MondayFatalError):
+    """The account's daily call limit is spent; ``resets_at`` (UTC) is when calls work again.
+
+    monday resets the limit at midnight UTC and usually says how long that is
+    (``retry_in_seconds``); without a hint the next midnight UTC is assumed.
+    """
+
+    def __init__(self, message: str, **fields: Any) -> None:
+        super().__init__(message, **fields)
+        now = datetime.now(UTC)
+        if self.retry_after is not None:
+            self.resets_at = now + timedelta(seconds=self.retry_after)
+        else:
+            self.resets_at = datetime.combine(now.date() + timedelta(days=1), datetime.min.time(), UTC)
+        self.message = (
+            f"monday's daily API call limit for this account is spent ({message}); "
+            f"it resets at {self.resets_at:%Y-%m-%d %H:%M:%S} UTC"
+        )
+        self.args = (self.message,)
+
+
 _R, _F, _X = MondayRetriableError, MondayFatalError, MondayRecordError
 
 #: The one place a monday code becomes a caller action. Both spellings are kept
 #: where monday changed its mind (camelCase in older docs, UPPER_CASE in 2025+).
+#: Sources per code: monday-api.md §4-§5 ([DOCS error-handling], [DOCS rate-limits],
+#: the [MCP] gateway fixtures) and §2 (CursorException, airbyte source-monday).
 CODE_TABLE: dict[str, type[MondayError]] = {
     # limits: wait and retry
     "MINUTE_RATE_LIMIT_EXCEEDED": _R,
@@ -118,19 +154,23 @@ CODE_TABLE: dict[str, type[MondayError]] = {
     "maxConcurrencyExceeded": _R,
     "IP_RATE_LIMIT_EXCEEDED": _R,
     "tooManyRequests": _R,
+    "FIELD_LIMIT_EXCEEDED": _R,  # per-field concurrency (subitems { id }): wait retry_in_seconds
     "TIMEOUT_EXCEEDED": _R,
     "IDEMPOTENCY_CONFLICT": _R,
     "RESOURCE_LOCKED": _R,
     "INTERNAL_SERVER_ERROR": _R,
     "CLIENT_TIMEOUT": _R,
     "CONNECTION_ERROR": _R,
+    # the walk's cursor died (60 min): restart from page 1
+    "CursorException": MondayCursorExpiredError,
     # a person must act
     "Unauthorized": _F,
+    "NOT_AUTHENTICATED": _F,
     "UserUnauthorizedException": _F,
     "USER_UNAUTHORIZED": _F,
     "USER_ACCESS_DENIED": _F,
     "missingRequiredPermissions": _F,
-    "DAILY_LIMIT_EXCEEDED": _F,
+    "DAILY_LIMIT_EXCEEDED": MondayDailyLimitError,
     "API_TEMPORARILY_BLOCKED": _F,
     "InvalidVersionException": _F,
     "InvalidBoardIdException": _F,
@@ -141,7 +181,6 @@ CODE_TABLE: dict[str, type[MondayError]] = {
     "undefinedField": _F,
     "argumentLiteralsIncompatible": _F,
     "maxDepthExceeded": _F,
-    "FIELD_LIMIT_EXCEEDED": _F,
     "maxComplexityExceeded": _F,
     "REQUEST_MAX_COMPLEXITY_EXCEEDED": _F,
     "JsonParseException": _F,
@@ -167,7 +206,6 @@ _STATUS_CODES = {
     429: "RateLimitExceeded",
     500: "INTERNAL_SERVER_ERROR",
 }
-_LEGACY_RESET = re.compile(r"reset in (\d+(?:\.\d+)?) seconds")
 
 
 def classify(
@@ -190,46 +228,35 @@ def classify_all(
 ) -> list[MondayError]:
     """Every error in one response, in monday's order; each keeps its ``path`` so batches can split them."""
     body = body if isinstance(body, Mapping) else {}
-    request_id = _request_id(body, headers)
-    header_hint = _retry_after_header(headers)
+    request_id = request_id_of(body, headers)
+    header_hint = retry_after_header(headers)
     if "error_code" in body or "error_message" in body:  # legacy (<= 2024-10) top-level shape
         message = str(body.get("error_message") or body.get("error_code") or "")
-        status = _int(body.get("status_code")) or http_status
-        match = _LEGACY_RESET.search(message)
-        hint = float(match.group(1)) if match else header_hint
-        return [
-            _build(
-                body.get("error_code"),
-                message,
-                status,
-                http_status,
-                request_id,
-                hint,
-                (),
-                body.get("error_data"),
-            )
-        ]
+        data = _mapping(body.get("error_data"))
+        status = int_or_none(body.get("status_code")) or http_status
+        hint = wait_hint({}, data, message, header_hint)
+        return [_build(body.get("error_code"), message, status, http_status, request_id, hint, (), data)]
     out: list[MondayError] = []
     for entry in body.get("errors") or ():
-        if not isinstance(entry, Mapping):  # legacy complexity bodies list bare strings
+        if not isinstance(entry, Mapping):  # legacy bodies list bare strings ("Not Authenticated")
             entry = {"message": str(entry)}
-        ext = entry.get("extensions") if isinstance(entry.get("extensions"), Mapping) else {}
+        ext = _mapping(entry.get("extensions"))
+        data = _mapping(ext.get("error_data"))
         code = ext.get("code")
-        message = str(entry.get("message", ""))
+        message = str(entry.get("message") or "")
         if code is None and (entry.get("locations") or message.startswith("Parse error")):
             code = "GRAPHQL_VALIDATION_FAILED"  # pre-2025 validation errors carry no code at all
-        hint = _float(ext.get("retry_in_seconds"))
         path = [p for p in entry.get("path") or () if isinstance(p, str | int)]
         out.append(
             _build(
                 code,
                 message,
-                _int(ext.get("status_code")) or http_status,
+                int_or_none(ext.get("status_code")) or http_status,
                 http_status,
                 request_id or ext.get("request_id"),
-                hint if hint is not None else header_hint,
+                wait_hint(ext, data, message, header_hint),
                 path,
-                ext.get("error_data"),
+                data,
             )
         )
     if not out and not 200 <= http_status < 300:
@@ -287,45 +314,10 @@ def _class_for_status(status: int) -> type[MondayError]:
     return MondayFatalError  # unknown codes at 200/4xx: a person should look before we carry on
 
 
-def _request_id(body: Mapping[str, Any], headers: Mapping[str, str]) -> str | None:
-    ext = body.get("extensions")
-    if isinstance(ext, Mapping) and ext.get("request_id"):
-        return str(ext["request_id"])
-    return headers.get("x-request-id") or headers.get("request-id")
-
-
-def _retry_after_header(headers: Mapping[str, str]) -> float | None:
-    raw = headers.get("retry-after") or headers.get("Retry-After")
-    if not raw:
-        return None
-    seconds = _float(raw)
-    if seconds is not None:
-        return max(seconds, 0.0)
-    try:  # the HTTP-date form; monday sends seconds, proxies in between may not
-        parsed = email.utils.parsedate_to_datetime(raw)
-    except (TypeError, ValueError):
-        return None
-    return max(parsed.timestamp() - time.time(), 0.0) if parsed.tzinfo else None
-
-
 def _column_of(data: Mapping[str, Any]) -> str | None:
     col = data.get("column_id")
     return str(col) if col else None
 
 
-def _int(value: object) -> int | None:
-    if isinstance(value, int | str):
-        try:
-            return int(value)
-        except ValueError:
-            return None
-    return None
-
-
-def _float(value: object) -> float | None:
-    if isinstance(value, int | float | str):
-        try:
-            return float(value)
-        except ValueError:
-            return None
-    return None
+def _mapping(value: object) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}

@@ -5,11 +5,14 @@ little. The rule for a batch of aliased mutations:
 
 * an error whose ``path[0]`` is one of the document's aliases fails only that
   alias; the other aliases' ``data`` still counts;
-* an error with no path (or a path outside the aliases), a legacy top-level
-  error, or a non-2xx status fails the whole request and is raised.
+* a record-type error with no path (the legacy top-level ``error_code`` shape
+  has none) answering a document that holds exactly ONE mutation can only
+  belong to that row, so it is pinned on that alias;
+* any other error with no path (or a path outside the aliases), or a non-2xx
+  status, fails the whole request and is raised.
 
 A record-type error that cannot be pinned on an alias is raised as fatal: it
-means the request itself is wrong, and no single row can be blamed.
+means the request itself is wrong, or several rows could be to blame.
 
     result = execute(http, doc, idempotency_key="run-7-0")
 """
@@ -32,9 +35,9 @@ from sync.monday.errors import (
     classify_all,
     map_transport_errors,
 )
-from sync.monday.models import ComplexityInfo
+from sync.monday.models import ComplexityInfo, RateLimitInfo
 from sync.monday.operations import Document
-from sync.monday.parsing import parse_complexity
+from sync.monday.parsing import parse_complexity, parse_rate_limit
 from sync.monday.transport import endpoint_url
 
 
@@ -47,6 +50,7 @@ class GraphQLResult:
     complexity: ComplexityInfo | None = None
     request_id: str | None = None
     replayed: bool = False
+    rate_limit: RateLimitInfo | None = None
 
 
 def execute(http: httpx.Client, document: Document, *, idempotency_key: str | None = None) -> GraphQLResult:
@@ -56,12 +60,17 @@ def execute(http: httpx.Client, document: Document, *, idempotency_key: str | No
         response = http.post(endpoint_url(http), json=document.payload(), headers=headers)
     body = _json_body(response)
     alias_errors: dict[str, MondayError] = {}
+    only = document.aliases[0] if len(document.aliases) == 1 else None
     for err in classify_all(response.status_code, body, response.headers):
+        if response.is_success and only is not None and not err.path and isinstance(err, MondayRecordError):
+            err.path = (only,)  # old-format error, one mutation: it is that row's
         if response.is_success and err.alias in document.aliases:
             alias_errors.setdefault(str(err.alias), err)
         else:
             raise _as_request_error(err)
     data = body.get("data") if body else None
+    if not isinstance(data, dict) and only is not None and only in alias_errors:
+        data = {only: None}  # legacy error bodies carry no data at all
     if not isinstance(data, dict):
         raise MondayFatalError(
             f"response without data (HTTP {response.status_code})",
@@ -76,6 +85,7 @@ def execute(http: httpx.Client, document: Document, *, idempotency_key: str | No
         complexity=parse_complexity(data.get("complexity")),
         request_id=str(request_id) if request_id else None,
         replayed=response.headers.get("idempotency-replayed", "").lower() == "true",
+        rate_limit=parse_rate_limit(response.headers.get("ratelimit")),
     )
 
 

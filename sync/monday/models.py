@@ -20,6 +20,8 @@ __all__ = [
     "NewItem",
     "NewSubitem",
     "Outcome",
+    "RateLimitInfo",
+    "RateLimitWindow",
 ]
 
 from collections.abc import Mapping
@@ -145,6 +147,25 @@ class ComplexityInfo:
     reset_in_x_seconds: int
 
 
+@dataclass(frozen=True)
+class RateLimitWindow:
+    """One policy of monday's ``RateLimit`` header: ``remaining`` units, ``reset_s`` seconds to reset."""
+
+    remaining: int
+    reset_s: float | None
+
+
+@dataclass(frozen=True)
+class RateLimitInfo:
+    """monday's ``RateLimit`` response header, per policy (``minuteRate``, ``concurrency``, ``complexityMinute``)."""
+
+    windows: Mapping[str, RateLimitWindow]
+
+    def get(self, policy: str) -> RateLimitWindow | None:
+        """The window of ``policy``, if monday reported it."""
+        return self.windows.get(policy)
+
+
 @dataclass
 class ClientStats:
     """Counters the load tests and run reports read; mutable on purpose, one per client."""
@@ -153,6 +174,7 @@ class ClientStats:
     mutations: int = 0
     retries: int = 0
     http_429: int = 0
+    cursor_restarts: int = 0
     errors_by_code: dict[str, int] = field(default_factory=dict)
     waited_s: float = 0.0
     latencies: list[float] = field(default_factory=list)

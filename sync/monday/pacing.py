@@ -4,7 +4,10 @@ A 429 costs a round trip, a tenth of a daily call and a retry; a short sleep
 costs nothing. :class:`Pacer` keeps a 60-second sliding window of what was sent
 (complexity points and request count) and sleeps when the next request would
 push either over its limit. When monday reports ``complexity { after
-reset_in_x_seconds }`` that fresher truth overrides the local estimate.
+reset_in_x_seconds }`` that fresher truth overrides the local estimate, and
+so do the ``RateLimit`` response headers when present: ``minuteRate`` at
+``r=0`` waits ``t`` seconds, ``complexityMinute`` below the next request's
+cost waits ``t`` seconds.
 
     pacer = Pacer(budget_per_minute=10_000_000, requests_per_minute=1_000)
     pacer.before_request(pacer.estimate("create_item", 50))
@@ -18,7 +21,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Mapping
 
-from sync.monday.models import ComplexityInfo
+from sync.monday.models import ComplexityInfo, RateLimitInfo
 
 WINDOW_S = 60.0
 #: Rough per-operation complexity. monday publishes no table; 10,000 per
@@ -66,6 +69,7 @@ class Pacer:
         self._sent: deque[tuple[float, int]] = deque()  # (sent at, complexity cost)
         self._server_left: int | None = None
         self._server_reset_at = 0.0
+        self._requests_blocked_until = 0.0
 
     def estimate(self, operation: str, count: int = 1) -> int:
         """Estimated complexity of ``count`` aliases of ``operation``."""
@@ -80,21 +84,30 @@ class Pacer:
         self._sent.append((self._clock(), cost))
         return delay
 
-    def after_response(self, complexity: ComplexityInfo | None) -> None:
-        """Replace the last estimate with monday's measured cost and remember the remaining budget."""
-        if complexity is None:
+    def after_response(self, complexity: ComplexityInfo | None, rate_limit: RateLimitInfo | None = None) -> None:
+        """Learn from monday's answer: the measured cost, the remaining budget, the ``RateLimit`` header."""
+        if complexity is not None:
+            if self._sent:
+                sent_at, _ = self._sent.pop()
+                self._sent.append((sent_at, complexity.query))
+            self._server_left = complexity.after
+            self._server_reset_at = self._clock() + complexity.reset_in_x_seconds
+        if rate_limit is None:
             return
-        if self._sent:
-            sent_at, _ = self._sent.pop()
-            self._sent.append((sent_at, complexity.query))
-        self._server_left = complexity.after
-        self._server_reset_at = self._clock() + complexity.reset_in_x_seconds
+        now = self._clock()
+        minute = rate_limit.get("minuteRate")
+        if minute is not None and minute.remaining <= 0 and minute.reset_s:
+            self._requests_blocked_until = now + minute.reset_s
+        budget = rate_limit.get("complexityMinute")
+        if budget is not None and budget.reset_s is not None:
+            self._server_left = budget.remaining
+            self._server_reset_at = now + budget.reset_s
 
     def _delay_for(self, cost: int) -> float:
         now = self._clock()
         while self._sent and self._sent[0][0] <= now - WINDOW_S:
             self._sent.popleft()
-        delays = [0.0]
+        delays = [0.0, self._requests_blocked_until - now]
         rpm = self.requests_per_minute
         if rpm is not None and len(self._sent) >= rpm:
             delays.append(self._sent[len(self._sent) - rpm][0] + WINDOW_S - now)

@@ -7,14 +7,23 @@ servers, already decoded) are handled in one place.
 
 from __future__ import annotations
 
-__all__ = ["board_from", "item_from", "item_id_from", "parse_complexity"]
+__all__ = ["board_from", "item_from", "item_id_from", "parse_complexity", "parse_rate_limit"]
 
 import json
 from collections.abc import Mapping
 from typing import Any
 
 from sync.monday.errors import MondayRecordError
-from sync.monday.models import BoardInfo, ColumnInfo, ColumnValueRecord, ComplexityInfo, GroupInfo, ItemRecord
+from sync.monday.models import (
+    BoardInfo,
+    ColumnInfo,
+    ColumnValueRecord,
+    ComplexityInfo,
+    GroupInfo,
+    ItemRecord,
+    RateLimitInfo,
+    RateLimitWindow,
+)
 
 
 def parse_complexity(raw: object) -> ComplexityInfo | None:
@@ -27,6 +36,27 @@ def parse_complexity(raw: object) -> ComplexityInfo | None:
         )
     except (KeyError, TypeError, ValueError):
         return None
+
+
+def parse_rate_limit(header: str | None) -> RateLimitInfo | None:
+    """Read ``RateLimit: "minuteRate";r=0;t=38, "concurrency";r=249`` (IETF structured fields).
+
+    Policies without an ``r`` are skipped; a header with none at all gives None.
+    """
+    if not header:
+        return None
+    windows: dict[str, RateLimitWindow] = {}
+    for member in header.split(","):
+        name, *params = (part.strip() for part in member.split(";"))
+        values = dict(param.partition("=")[::2] for param in params)
+        try:
+            remaining = int(values["r"])
+            reset = float(values["t"]) if values.get("t") else None
+        except (KeyError, ValueError):
+            continue
+        if name.strip('"'):
+            windows[name.strip('"')] = RateLimitWindow(remaining, reset)
+    return RateLimitInfo(windows) if windows else None
 
 
 def item_id_from(raw: object) -> int:

@@ -2,6 +2,7 @@
 
 Daily calls reset at midnight UTC: 1,000 on Free/Basic/Standard, 10,000 on Pro, 25,000 on
 Enterprise. Requests per minute: 5,000 on Enterprise, 2,500 on Pro, 1,000 on the others.
+Concurrent requests: 250 on Enterprise, 100 on Pro, 40 on the others.
 
     PLAN_LIMITS[MondayPlan.PRO].daily_calls  # 10000
 """
@@ -31,12 +32,13 @@ class PlanLimits:
 
     daily_calls: int
     requests_per_minute: int
+    concurrency: int = 40
 
 
 PLAN_LIMITS: Mapping[MondayPlan, PlanLimits] = {
     MondayPlan.FREE: PlanLimits(1_000, 1_000),
     MondayPlan.BASIC: PlanLimits(1_000, 1_000),
     MondayPlan.STANDARD: PlanLimits(1_000, 1_000),
-    MondayPlan.PRO: PlanLimits(10_000, 2_500),
-    MondayPlan.ENTERPRISE: PlanLimits(25_000, 5_000),
+    MondayPlan.PRO: PlanLimits(10_000, 2_500, 100),
+    MondayPlan.ENTERPRISE: PlanLimits(25_000, 5_000, 250),
 }

@@ -2,10 +2,11 @@
 
 :class:`RetryPolicy` is pure: ``decide(attempt, error)`` returns :class:`Retry` or
 :class:`GiveUp` and never sleeps, so it is tested as a table. The server's hint
-wins (``retry_in_seconds``, already preferred over ``Retry-After`` by
-:mod:`sync.monday.errors`); without one we back off exponentially with jitter. A
-hint longer than ``max_delay`` (the daily limit says "come back in an hour")
-gives up at once instead of parking the run.
+wins (read body first, ``Retry-After`` last, by :mod:`sync.monday.hints`);
+without one we back off exponentially with jitter. A hint longer than
+``max_delay`` gives up at once instead of parking the run, and an expired
+cursor gives up at once too: only a new walk from page 1 can help
+(:mod:`sync.monday.paging`).
 
     result = call_with_retry(lambda: send(doc), RetryPolicy())
 """
@@ -32,6 +33,7 @@ from dataclasses import dataclass, field
 from typing import TypeVar
 
 from sync.errors import RetriableError
+from sync.monday.errors import MondayCursorExpiredError
 
 # --- every retry number lives here -------------------------------------------------
 DEFAULT_MAX_ATTEMPTS = 6  # total tries including the first; ~30 s of backoff without hints
@@ -76,6 +78,8 @@ class RetryPolicy:
         """Decide after failed try number ``attempt`` (1-based) whether and when to try again."""
         if not isinstance(error, RetriableError):
             return GiveUp(f"{type(error).__name__} is not retriable")
+        if isinstance(error, MondayCursorExpiredError):
+            return GiveUp("the cursor expired: the same request cannot succeed, the walk restarts at page 1")
         if attempt >= self.max_attempts:
             return GiveUp(f"gave up after {attempt} attempts")
         hint = error.retry_after

@@ -39,7 +39,7 @@ def test_exhausted_complexity_budget_is_429_with_retry_in_seconds() -> None:
     status, headers, body = graphql(emulator, CREATE)
     assert status == 429
     assert body["errors"][0]["extensions"] == {"code": "COMPLEXITY_BUDGET_EXHAUSTED", "retry_in_seconds": 45}
-    assert headers["Retry-After"] == "45"
+    assert "Retry-After" not in headers  # monday's 2026 gateway: the wait only in the body
     assert len(emulator.operation_log) == 2
     clock.now += 45
     assert graphql(emulator, CREATE)[0] == 200
@@ -53,7 +53,7 @@ def test_requests_per_minute_limit_is_429_minute_rate_limit_exceeded() -> None:
     assert status == 429
     assert body["errors"][0]["extensions"]["code"] == "MINUTE_RATE_LIMIT_EXCEEDED"
     assert body["errors"][0]["extensions"]["retry_in_seconds"] == 60
-    assert headers["Retry-After"] == "60"
+    assert "Retry-After" not in headers
     assert "minuteRate" in headers["RateLimit"]
     clock.now += 60
     assert graphql(emulator, "{ complexity { query } }")[0] == 200
@@ -101,7 +101,7 @@ def test_faults_are_seeded_and_reproducible() -> None:
     first = fault_sequence(7)
     assert first == fault_sequence(7)
     assert first != fault_sequence(8)
-    assert {429, 500, 504, 200} <= set(first)
+    assert {429, 500, 503, 200} <= set(first)
 
 
 def test_latency_and_jitter_sleep_outside_execution() -> None:

@@ -10,6 +10,8 @@ import pytest
 from sync.errors import FatalError, RecordError, RetriableError
 from sync.monday.errors import (
     CODE_TABLE,
+    MondayCursorExpiredError,
+    MondayDailyLimitError,
     MondayError,
     MondayFatalError,
     MondayRecordError,
@@ -49,6 +51,121 @@ def v2025(
 ROWS: list[
     tuple[str, int, dict[str, Any] | None, dict[str, str], type[MondayError], str, str | None, float | None]
 ] = [
+    (  # monday-api.md §2: legacy expiry body (airbyte source-monday CONTRIBUTING, PR #66724)
+        "cursor-expired-legacy",
+        200,
+        {
+            "error_code": "CursorException",
+            "status_code": 200,
+            "error_message": "CursorExpiredError: The cursor provided for pagination has expired. "
+            "Please refresh your query and obtain a new cursor",
+        },
+        {},
+        MondayCursorExpiredError,
+        "CursorException",
+        None,
+        None,
+    ),
+    (
+        "cursor-expired-2025",
+        200,
+        v2025("CursorException", "CursorExpiredError: cursor expired", status=200, path=["next_items_page"]),
+        {},
+        MondayCursorExpiredError,
+        "CursorException",
+        RID,
+        None,
+    ),
+    (  # monday-api.md §8: per-field concurrency, 429, wait in the body
+        "field-limit-2025",
+        429,
+        v2025("FIELD_LIMIT_EXCEEDED", "Field limit exceeded", retry=4, path=["boards", 0, "items_page"]),
+        {},
+        MondayRetriableError,
+        "FIELD_LIMIT_EXCEEDED",
+        RID,
+        4.0,
+    ),
+    (  # the older shape: the wait sits in error_data.retry_in_seconds
+        "field-limit-legacy",
+        429,
+        {
+            "error_code": "FIELD_LIMIT_EXCEEDED",
+            "status_code": 429,
+            "error_message": "Field limit exceeded",
+            "error_data": {"retry_in_seconds": 6},
+        },
+        {"Retry-After": "30"},
+        MondayRetriableError,
+        "FIELD_LIMIT_EXCEEDED",
+        None,
+        6.0,
+    ),
+    (
+        "field-limit-error-data-in-extensions",
+        429,
+        v2025("FIELD_LIMIT_EXCEEDED", "Field limit exceeded", error_data={"retry_in_seconds": 3}),
+        {},
+        MondayRetriableError,
+        "FIELD_LIMIT_EXCEEDED",
+        RID,
+        3.0,
+    ),
+    (  # 2026 gateway: wait only in the body, no Retry-After header
+        "minute-rate-no-header",
+        429,
+        v2025("MINUTE_RATE_LIMIT_EXCEEDED", "Minute rate limit exceeded", retry=41),
+        {},
+        MondayRetriableError,
+        "MINUTE_RATE_LIMIT_EXCEEDED",
+        RID,
+        41.0,
+    ),
+    (  # [DOCS error-handling] 401, 2025-01+ body
+        "not-authenticated-2025",
+        401,
+        {"errors": [{"message": "Not Authenticated", "extensions": {"code": "NOT_AUTHENTICATED"}}]},
+        {},
+        MondayFatalError,
+        "NOT_AUTHENTICATED",
+        None,
+        None,
+    ),
+    (  # the legacy 401 body: errors[] holds a bare string
+        "not-authenticated-legacy",
+        401,
+        {"errors": ["Not Authenticated"]},
+        {},
+        MondayFatalError,
+        "Unauthorized",
+        None,
+        None,
+    ),
+    (  # [DOCS error-handling] / [ASYNC] response_parser.py: unknown item, HTTP 200
+        "invalid-item-legacy",
+        200,
+        {
+            "error_code": "InvalidItemIdException",
+            "status_code": 200,
+            "error_message": "Item not found",
+            "error_data": {"item_id": 12},
+        },
+        {},
+        MondayRecordError,
+        "InvalidItemIdException",
+        None,
+        None,
+    ),
+    (  # [MCP] fixtures: 503 TIMEOUT_EXCEEDED, sometimes without a message
+        "timeout-503-no-message",
+        503,
+        {"errors": [{"extensions": {"code": "TIMEOUT_EXCEEDED"}}], "extensions": {"request_id": RID}},
+        {},
+        MondayRetriableError,
+        "TIMEOUT_EXCEEDED",
+        RID,
+        None,
+    ),
     (
         "minute-rate",
         429,
@@ -259,7 +376,7 @@ ROWS: list[
         429,
         v2025("DAILY_LIMIT_EXCEEDED", "Daily limit exceeded", status=429, retry=3599),
         {},
-        MondayFatalError,
+        MondayDailyLimitError,
         "DAILY_LIMIT_EXCEEDED",
         RID,
         3599.0,
@@ -443,14 +560,12 @@ def test_every_table_code_has_a_row_or_is_synthetic() -> None:
         "USER_UNAUTHORIZED",
         "GRAPHQL_PARSE_FAILED",
         "maxDepthExceeded",
-        "FIELD_LIMIT_EXCEEDED",
         "maxComplexityExceeded",
         "REQUEST_MAX_COMPLEXITY_EXCEEDED",
         "JsonParseException",
         "BAD_REQUEST",
         "CLIENT_MISCONFIGURED",
         "DeleteLastGroupException",
-        "InvalidItemIdException",
         "argumentLiteralsIncompatible",
         "GRAPHQL_VALIDATION_FAILED",
     }
@@ -510,3 +625,30 @@ def test_transport_errors_are_mapped(exc: Exception, cls: type[MondayError], cod
         raise exc
     assert info.value.code == code
     assert info.value.__cause__ is exc
+
+
+def test_daily_limit_names_the_limit_and_when_it_resets() -> None:
+    """DAILY_LIMIT_EXCEEDED is a typed fatal error whose message names the limit and its reset time."""
+    err = classify(429, v2025("DAILY_LIMIT_EXCEEDED", "Daily limit exceeded", retry=3599), httpx.Headers())
+    assert isinstance(err, MondayDailyLimitError)
+    assert isinstance(err, FatalError)
+    assert "daily API call limit" in str(err)
+    assert f"{err.resets_at:%Y-%m-%d %H:%M:%S} UTC" in str(err)
+    assert err.retry_after == 3599.0
+
+
+def test_daily_limit_without_hint_resets_at_midnight_utc() -> None:
+    """Without retry_in_seconds the reset is the next midnight UTC, as monday documents."""
+    err = classify(429, {"error_code": "DAILY_LIMIT_EXCEEDED", "status_code": 429}, httpx.Headers())
+    assert isinstance(err, MondayDailyLimitError)
+    assert (err.resets_at.hour, err.resets_at.minute, err.resets_at.second) == (0, 0, 0)
+
+
+def test_body_wait_beats_header_in_every_shape() -> None:
+    """The wait comes from the body first (extensions, error_data, message), the header last."""
+    header = httpx.Headers({"Retry-After": "50"})
+    legacy_msg = {"error_code": "ComplexityException", "status_code": 429, "error_message": "reset in 9 seconds"}
+    assert classify(200, legacy_msg, header).retry_after == 9.0  # type: ignore[union-attr]
+    legacy_data = {"error_code": "FIELD_LIMIT_EXCEEDED", "status_code": 429, "error_data": {"retry_in_seconds": 2}}
+    assert classify(429, legacy_data, header).retry_after == 2.0  # type: ignore[union-attr]
+    assert classify(429, v2025("MAX_CONCURRENCY_EXCEEDED", "x"), header).retry_after == 50.0  # type: ignore[union-attr]

@@ -100,3 +100,36 @@ def test_oversized_request_is_sent_into_empty_window() -> None:
     assert pacer.before_request(500) == pytest.approx(60.0)
     fake.now += 61  # window empty again: no wait at all
     assert pacer.before_request(500) == 0
+
+
+def test_ratelimit_header_is_parsed_per_policy() -> None:
+    """monday's RateLimit header (monday-api.md §4 example) becomes one window per policy."""
+    from sync.monday.parsing import parse_rate_limit
+
+    info = parse_rate_limit('"minuteRate";r=0;t=38, "concurrency";r=249, "complexityMinute";r=4950000;t=45')
+    assert info is not None
+    assert info.get("minuteRate") is not None and info.get("minuteRate").remaining == 0  # type: ignore[union-attr]
+    assert info.windows["minuteRate"].reset_s == 38.0
+    assert info.windows["concurrency"].reset_s is None
+    assert info.windows["complexityMinute"].remaining == 4_950_000
+    assert parse_rate_limit(None) is None and parse_rate_limit("garbage") is None
+
+
+def test_minute_rate_at_zero_waits_its_reset() -> None:
+    """After a response saying minuteRate r=0;t=38 the next request waits 38 s first."""
+    from sync.monday.parsing import parse_rate_limit
+
+    pacer, _ = make(budget_per_minute=None, requests_per_minute=None)
+    pacer.after_response(None, parse_rate_limit('"minuteRate";r=0;t=38'))
+    assert pacer.before_request(10) == pytest.approx(38.0)
+    assert pacer.before_request(10) == 0.0
+
+
+def test_complexity_header_below_cost_waits_its_reset() -> None:
+    """complexityMinute r below the next request's cost waits t; enough budget waits nothing."""
+    from sync.monday.parsing import parse_rate_limit
+
+    pacer, _ = make(budget_per_minute=10_000_000, requests_per_minute=None)
+    pacer.after_response(None, parse_rate_limit('"complexityMinute";r=5000;t=12'))
+    assert pacer.before_request(4_000) == 0.0
+    assert pacer.before_request(20_000) == pytest.approx(12.0)
