@@ -315,7 +315,7 @@ def causes(result: LoadTestResult) -> list[str]:
     if "error" in result.locust:
         out.append(f"locust: {result.locust['error']}: {_log_tail(result.files['locust_log'])}")
     out += [f"baseline: {e}" for e in result.baseline.get("errors") or []]
-    if result.locust_exit_code != 0 and "error" not in result.locust:
+    if result.locust_exit_code != 0 and not out:
         out.append(f"locust exited {result.locust_exit_code}: {_log_tail(result.files['locust_log'])}")
     return [] if result.passed else out
 
