@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 from validation.render import render, trusted
 
 if TYPE_CHECKING:
-    from validation.load.runner import LoadTestResult
+    from validation.load.outcome import LoadTestResult
 
 __all__ = ["history_series", "svg_chart", "write_report"]
 
