@@ -40,9 +40,7 @@ class ExpectationsGate:
     """Staging, target and lines data meet the JSON suites and the mapping-derived rules."""
 
     name = "data-expectations"
-    description = (
-        "Great Expectations suites (expectations/*.json + rules derived from mapping and board) in SQL"
-    )
+    description = "Great Expectations suites (expectations/*.json + rules derived from mapping and board) in SQL"
 
     def run(self, ctx: GateContext) -> GateResult:
         """Validate the three tables and write the HTML/JSON/CSV evidence."""
@@ -76,9 +74,7 @@ class ExpectationsGate:
             summary = f"{len(failed)} of {len(outcomes)} expectations failed: {named}{more}"
         else:
             summary = f"all {len(outcomes)} expectations passed on {counts['total_rows']} staging rows"
-        return gate_result(
-            ctx, self.name, passed=not failed, summary=summary, metrics=metrics, evidence=evidence
-        )
+        return gate_result(ctx, self.name, passed=not failed, summary=summary, metrics=metrics, evidence=evidence)
 
 
 def _describe(outcome: Any) -> str:
@@ -156,11 +152,7 @@ def _validate(config: Config, env_name: str, url: URL, engine: Engine) -> dict[s
         ]
         # GX lower-cases unquoted names (PostgreSQL then misses swp_ORDER_LIST_SYNC); quoting keeps case.
         asset_table = f'"{table}"' if engine.dialect.identifier_preparer.quote(table) != table else table
-        batch = (
-            source.add_table_asset(role, table_name=asset_table)
-            .add_batch_definition_whole_table(role)
-            .get_batch()
-        )
+        batch = source.add_table_asset(role, table_name=asset_table).add_batch_definition_whole_table(role).get_batch()
         # Row-level SQL rules return their rows only in COMPLETE (GX caps those at MAX_RESULT_RECORDS);
         # column rules stay at SUMMARY so a column with 100k bad values returns a sample, not all of them.
         index = [c for c in INDEX_COLUMNS[role] if c in columns]

@@ -99,8 +99,7 @@ def write_results_html(path: Path, title: str, counts: Mapping[str, Any], outcom
     for o in sorted(outcomes, key=lambda o: o.success):
         status = "pass" if o.success else "FAIL"
         sample = "".join(
-            f"<li><code>{html.escape(json.dumps(_compact(s), ensure_ascii=False, default=json_default))}"
-            "</code></li>"
+            f"<li><code>{html.escape(json.dumps(_compact(s), ensure_ascii=False, default=json_default))}</code></li>"
             for s in o.samples
         )
         detail = (f"<div class=err>{html.escape(o.error)}</div>" if o.error else "") + (

@@ -54,9 +54,7 @@ def write_reports(run: GateRun) -> list[Path]:
     data = _as_dict(run)
     folder = run.report_dir
     json_path = folder / "gates.json"
-    json_path.write_text(
-        json.dumps(data, indent=2, ensure_ascii=False, default=json_default) + "\n", encoding="utf-8"
-    )
+    json_path.write_text(json.dumps(data, indent=2, ensure_ascii=False, default=json_default) + "\n", encoding="utf-8")
     md_path = folder / "gates.md"
     md_path.write_text(_markdown(run, data), encoding="utf-8")
     html_path = folder / "index.html"
@@ -72,9 +70,7 @@ def print_summary(run: GateRun, console: Console) -> None:
     for r in run.results:
         table.add_row(r.name, f"[{_RICH[r.status]}]{r.status.value}[/]", f"{r.duration_s:.1f}", r.summary)
     console.print(table)
-    verdict = (
-        "[green]ALL GATES PASSED[/]" if run.passed else "[red]NOT READY: at least one gate did not pass[/]"
-    )
+    verdict = "[green]ALL GATES PASSED[/]" if run.passed else "[red]NOT READY: at least one gate did not pass[/]"
     console.print(f"{verdict}  report: {run.report_dir / 'index.html'}", highlight=False)
 
 

@@ -205,9 +205,7 @@ def _fail_closed(result: GateResult) -> GateResult:
     return result
 
 
-def _errored(
-    ctx: GateContext, name: str, exc: Exception, started_at: datetime, duration: float
-) -> GateResult:
+def _errored(ctx: GateContext, name: str, exc: Exception, started_at: datetime, duration: float) -> GateResult:
     evidence: list[Path] = []
     try:
         path = ctx.evidence_dir(name) / "traceback.txt"

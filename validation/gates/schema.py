@@ -109,9 +109,7 @@ class SchemaGate:
             )
         else:
             summary = f"all {len(checks)} schema checks passed"
-        return gate_result(
-            ctx, self.name, passed=not problems, summary=summary, metrics=metrics, evidence=evidence
-        )
+        return gate_result(ctx, self.name, passed=not problems, summary=summary, metrics=metrics, evidence=evidence)
 
 
 def check_schema(config: Config, env_name: str, engine: Engine) -> list[SchemaCheck]:
@@ -197,9 +195,7 @@ def _compatible(db_type: Any, mapping: ColumnMapping) -> tuple[bool, str]:
 def _size_checks(config: Config, engine: Engine, table: str, columns: dict[str, Any]) -> list[SchemaCheck]:
     markers = f"between {config.sizes.start_after!r} and {config.sizes.end_before!r}"
     try:
-        sizes = discover_sizes(
-            engine, table, config.sizes.start_after, config.sizes.end_before, config.sizes.max_sizes
-        )
+        sizes = discover_sizes(engine, table, config.sizes.start_after, config.sizes.end_before, config.sizes.max_sizes)
     except LookupError as exc:
         return [SchemaCheck(table, None, f"size columns {markers}", str(exc), False)]
     if not sizes:

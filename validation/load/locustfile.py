@@ -32,6 +32,7 @@ from typing import Any
 import gevent
 import httpx
 import psutil
+import sqlalchemy as sa
 from locust import User, events, task
 from locust.env import Environment
 from locust.exception import StopUser
@@ -101,6 +102,7 @@ class Tally:
 
     def __init__(self) -> None:
         self.records = self.records_failed = self.runs = self.http_429 = self.record_writes = 0
+        self.records_applied = 0
         self.errors: list[str] = []
         self.first_start: float | None = None
         self.last_end: float | None = None
@@ -150,6 +152,7 @@ class LocustTransport(httpx.BaseTransport):
         if operation in RECORD_WRITES and response.status_code == 200 and not replayed:
             data = payload.get("data") or {}
             applied = sum(1 for k, v in data.items() if k.startswith("i") and k[1:].isdigit() and v)
+            TALLY.records_applied += applied
             self.environment.events.request.fire(  # type: ignore[no-untyped-call]
                 request_type="records",
                 name=f"applied per {WRITES[operation]} batch (size = count)",
@@ -241,7 +244,7 @@ class SyncUser(User):
             error = exc
             TALLY.records_failed += 1
         if error is not None:
-            _note(f"user {self.number}: {type(error).__name__}: {error}")
+            _note(f"user {self.number}: {type(error).__name__}: {error}{self._first_row_error()}")
         ended = time.time()
         TALLY.records += records
         TALLY.runs += 1
@@ -255,11 +258,20 @@ class SyncUser(User):
             context={},
         )
 
+    def _first_row_error(self) -> str:
+        """The first row-level error the engine wrote (it names the column and value), if any."""
+        t = self.tables.target
+        with self.db.connect() as conn:
+            message = conn.execute(
+                sa.select(t.c.sync_error_message).where(t.c.sync_error_message.is_not(None)).limit(1)
+            ).scalar()
+        return f"; first row error: {message}" if message else ""
+
 
 def _note(message: str) -> None:
     """Keep the first few distinct errors: the page and the gate name the real cause of a failed run."""
     if message not in TALLY.errors and len(TALLY.errors) < MAX_ERRORS:
-        TALLY.errors.append(message[:500])
+        TALLY.errors.append(message[:300])
 
 
 # ------------------------------------------------------------------------------------------- listeners
@@ -313,6 +325,7 @@ def _on_quitting(environment: Environment, **_: Any) -> None:
         runs=TALLY.runs,
         latency_ms=latency,
         record_writes=TALLY.record_writes,
+        records_applied=TALLY.records_applied,
     )
     verdicts = [v for v in evaluate(PROFILE, measured) if v.name not in RUNNER_JUDGED]
     environment.process_exit_code = exit_code(verdicts)
@@ -330,6 +343,7 @@ def _on_quitting(environment: Environment, **_: Any) -> None:
         "latency_ms": latency,
         "peak_rss_mb_locust_process": round(measured.peak_rss_mb or 0.0, 1),
         "record_writes": TALLY.record_writes,
+        "records_applied": TALLY.records_applied,
         "batch_size": BATCH,
         "environment": ENV,
         "errors": TALLY.errors,

@@ -152,6 +152,7 @@ def measured_from(
         runs=int(locust.get("runs", 0)),
         latency_ms={k: float(v) for k, v in (locust.get("latency_ms") or {}).items()},
         record_writes=int(locust.get("record_writes", 0)),
+        records_applied=int(locust.get("records_applied", 0)),
         baseline_records=int(baseline["records"]) if "records" in baseline else None,
     )
 

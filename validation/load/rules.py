@@ -214,12 +214,13 @@ class Measured:
     runs: int = 0
     latency_ms: dict[str, float] = field(default_factory=dict)
     record_writes: int = 0  # create/change/delete requests that carried records
+    records_applied: int = 0  # records monday applied in those requests (counted per request, runs finished or not)
     baseline_records: int | None = None  # records the naive baseline synced; None: it did not run
 
     @property
     def records_per_write(self) -> float | None:
         """Records per record-carrying request: the batch size the engine actually achieved."""
-        return self.records / self.record_writes if self.record_writes else None
+        return self.records_applied / self.record_writes if self.record_writes else None
 
     @property
     def records_per_s(self) -> float:
