@@ -50,11 +50,11 @@ def test_a_passed_gate_ticks_its_items_with_a_link_and_names_the_metric() -> Non
 
 
 def test_a_passed_gate_without_the_metric_is_never_a_tick() -> None:
-    """A gate that passed but reports no metric to tick from leaves the item open, naming the metric."""
+    """A gate that passed but reports no metric to tick from crosses the item, naming the metric."""
     gate = _gate("board-contract")
     gate["metrics"] = {}
     mark = evaluate(Check("Column mappings", gates=("board-contract",)), _data(gate))
-    assert mark.state == "open" and "metric checked missing" in mark.why
+    assert mark.state == "crossed" and "metric checked missing" in mark.why
 
 
 LOAD_OK: dict[str, Any] = {
@@ -84,9 +84,11 @@ def test_load_items_are_ticked_only_from_their_metrics_meeting_thresholds() -> N
     assert evaluate(throughput, slow).state == "crossed"
     no_baseline = {k: v for k, v in LOAD_OK.items() if k not in ("baseline_records_per_s", "engine_over_baseline")}
     mark = evaluate(legacy, _data(_gate("load-test", **no_baseline)))
-    assert mark.state == "open" and "baseline_records_per_s missing" in mark.why
+    assert mark.state == "crossed" and "baseline_records_per_s missing" in mark.why  # fails the item, never ticks
+    zero = _data(_gate("load-test", **{**LOAD_OK, "baseline_records_per_s": 0.0}))
+    assert evaluate(legacy, zero).state == "crossed"
     no_limit = {k: v for k, v in LOAD_OK.items() if k != "max_rss_mb"}
-    assert evaluate(memory, _data(_gate("load-test", **no_limit))).state == "open"
+    assert evaluate(memory, _data(_gate("load-test", **no_limit))).state == "crossed"
 
 
 def test_a_failed_gate_crosses_and_a_missing_gate_leaves_the_item_open() -> None:

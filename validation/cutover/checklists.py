@@ -24,7 +24,7 @@ class MetricRule:
     """A gate metric an item is ticked from: ``metric`` of the gate named ``gate`` meets the limit.
 
     The limit is a number, or ``limit_metric``: another metric of the same gate (the threshold the
-    gate actually enforced, e.g. ``max_rss_mb``). A missing metric or limit is never a tick.
+    gate actually enforced, e.g. ``max_rss_mb``). A missing metric or limit crosses the item.
     """
 
     gate: str
@@ -41,9 +41,9 @@ class MetricRule:
         if self.limit_metric:
             bound += f" ({self.limit_metric})"
         if not isinstance(value, int | float) or isinstance(value, bool):
-            return "open", f"metric {self.metric} missing from the {self.gate} gate"
+            return "crossed", f"metric {self.metric} missing from the {self.gate} gate: no evidence to tick from"
         if not isinstance(limit, int | float):
-            return "open", f"metric {self.metric} = {value:g}, but its limit {self.limit_metric} is missing"
+            return "crossed", f"metric {self.metric} = {value:g}, but its limit {self.limit_metric} is missing"
         ok = {">=": value >= limit, ">": value > limit, "<=": value <= limit}[self.comparison]
         return (
             "ticked" if ok else "crossed"

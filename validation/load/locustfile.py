@@ -291,7 +291,11 @@ def _sample_rss() -> None:
 
 @events.quitting.add_listener  # type: ignore[untyped-decorator]
 def _on_quitting(environment: Environment, **_: Any) -> None:
-    """Reconcile the emulator with every user's database, judge the thresholds, set the exit code."""
+    """Write what this process measured (and each user's database and boards), set the exit code.
+
+    The exit code judges what the locustfile can see; the staging reconciliation and the baseline
+    are judged by ``run_load_test`` afterwards (:data:`RUNNER_JUDGED`).
+    """
     if isinstance(environment.runner, MasterRunner):
         return
     requests = failures = 0

@@ -1,9 +1,9 @@
-"""Load-test rules: profiles, thresholds, verdicts and the lost/duplicate reconciliation.
+"""Load-test rules: profiles, thresholds, verdicts, and what the load-test gate's profile must be.
 
 Pure and dependency-light on purpose: the locustfile (inside the measured process), the
 baseline, the scale benchmark and the orchestrating runner in :mod:`validation.load.runner`
 all judge with these same functions, so Locust's exit code and the report can never
-disagree on a rule.
+disagree on a rule. The staging reconciliation lives in :mod:`validation.load.reconcile`.
 """
 
 from __future__ import annotations
