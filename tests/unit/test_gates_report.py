@@ -79,7 +79,7 @@ def test_html_is_self_contained_escaped_and_links_evidence(tmp_path: Path) -> No
     assert "<style>" in page
     assert not re.search(r"<link|<script|src=|https?://", page)
     assert "&lt;script&gt;" in page
-    assert "href='schema-readiness/schema.md'" in page
+    assert 'href="schema-readiness/schema.md"' in page
     assert "#d4edda" in page
     assert "#f8d7da" in page
     assert "#fff3cd" in page

@@ -13,8 +13,8 @@ from validation.load.rules import (
     Thresholds,
     evaluate,
     exit_code,
+    gate_profile_problems,
     load_profile,
-    reconcile,
 )
 
 CAPACITY = LoadProfile(
@@ -41,6 +41,7 @@ def measured(**changes: object) -> Measured:
         peak_rss_mb=250.0,
         http_429=0,
         reconciliation=Reconciliation(orders=6_000, lines=24_000),
+        baseline_records=120,
     )
     return replace(base, **changes)  # type: ignore[arg-type]
 
@@ -70,6 +71,10 @@ def test_a_clean_run_passes_with_exit_code_0() -> None:
         ({"reconciliation": Reconciliation(duplicated=2)}, "duplicated records"),
         ({"reconciliation": Reconciliation(not_synced=1)}, "rows not SYNCED"),
         ({"records": 0}, "records synced"),
+        ({"reconciliation": None}, "lost records"),
+        ({"reconciliation": None}, "duplicated records"),
+        ({"baseline_records": None}, "baseline records"),
+        ({"baseline_records": 0}, "baseline records"),
     ],
 )
 def test_a_missed_threshold_gives_exit_code_1(change: dict[str, object], missed: str) -> None:
@@ -93,24 +98,17 @@ def test_no_gating_verdict_is_never_a_pass() -> None:
     assert exit_code([]) == 1
 
 
-def test_reconcile_finds_lost_orphaned_and_repeated_creates() -> None:
-    """A DB id missing from the oplog is lost; an unclaimed or repeated create is a duplicate."""
-    ops = [
-        {"op": "create_item", "board_id": "1", "item_id": "10"},
-        {"op": "create_item", "board_id": "1", "item_id": "11"},  # no DB row points at it
-        {"op": "create_item", "board_id": "9", "item_id": "12"},  # another user's board
-        {"op": "create_subitem", "board_id": "2", "item_id": "20"},
-        {"op": "create_subitem", "board_id": "2", "item_id": "20"},
-    ]
-    result = reconcile(
-        ops,
-        board_id="1",
-        subitem_board_id="2",
-        item_ids={"A-1": 10, "A-2": 13, "A-3": None},
-        subitem_ids={"l1": 20},
-    )
-    assert (result.lost, result.duplicated, result.not_synced) == (1, 2, 1)
-    assert (result.orders, result.lines) == (3, 1)
+def test_the_gate_profile_never_judges_below_the_seed() -> None:
+    """The shipped ci profile gates at 200/s with ≥ 250 ms jittered latency and the config's batch size."""
+    ci = load_profile("ci")
+    assert gate_profile_problems(ci) == []
+    assert ci.thresholds.min_records_per_s == 200 and ci.latency_ms >= 250 and ci.jitter_ms > 0
+    assert ci.batch_size is None
+    lowered = replace(ci, thresholds=replace(ci.thresholds, min_records_per_s=50))
+    assert "below the seed's 200" in gate_profile_problems(lowered)[0]
+    fast = replace(ci, latency_ms=20)
+    assert "needs ≥ 250 ms" in gate_profile_problems(fast)[0]
+    assert "sets batch_size" in gate_profile_problems(replace(ci, batch_size=200))[0]
 
 
 def test_shipped_profiles_load_and_unknown_keys_are_errors() -> None:

@@ -10,16 +10,66 @@ communication) stay open for a name and a date. Rendering lives in ``validation.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["CHECKLISTS", "Check", "Mark", "evaluate"]
+from validation.load.rules import SEED_MIN_RECORDS_PER_S
+
+__all__ = ["CHECKLISTS", "Check", "Mark", "MetricRule", "evaluate", "open_technical"]
+
+
+@dataclass(frozen=True)
+class MetricRule:
+    """A gate metric an item is ticked from: ``metric`` of the gate named ``gate`` meets the limit.
+
+    The limit is a number, or ``limit_metric``: another metric of the same gate (the threshold the
+    gate actually enforced, e.g. ``max_rss_mb``). A missing metric or limit crosses the item.
+    """
+
+    gate: str
+    metric: str
+    comparison: str  # ">=", ">" or "<="
+    limit: float | None = None
+    limit_metric: str | None = None
+
+    def judge(self, metrics: Mapping[str, Any]) -> tuple[str, str]:
+        """(``ticked``/``crossed``/``open``, why naming the metric, its value and the limit)."""
+        value = metrics.get(self.metric)
+        limit = metrics.get(self.limit_metric) if self.limit_metric else self.limit
+        bound = f"{self.comparison} {limit:g}" if isinstance(limit, int | float) else self.comparison
+        if self.limit_metric:
+            bound += f" ({self.limit_metric})"
+        if not isinstance(value, int | float) or isinstance(value, bool):
+            return "crossed", f"metric {self.metric} missing from the {self.gate} gate: no evidence to tick from"
+        if not isinstance(limit, int | float):
+            return "crossed", f"metric {self.metric} = {value:g}, but its limit {self.limit_metric} is missing"
+        ok = {">=": value >= limit, ">": value > limit, "<=": value <= limit}[self.comparison]
+        return (
+            "ticked" if ok else "crossed"
+        ), f"metric {self.metric} = {value:g} {bound}: {'met' if ok else 'NOT met'}"
+
+
+#: A gate with no item-specific rule is ticked from its ``checked`` count: it proved something.
+CHECKED = "checked"
+LOAD_THROUGHPUT = (
+    MetricRule("load", "records_per_s", ">=", SEED_MIN_RECORDS_PER_S),
+    MetricRule("load", "min_records_per_s", ">=", SEED_MIN_RECORDS_PER_S),
+)
+LOAD_BASELINE = (
+    MetricRule("load", "baseline_records_per_s", ">", 0),
+    MetricRule("load", "engine_over_baseline", ">=", 1),
+)
+LOAD_MEMORY = (MetricRule("load", "peak_rss_mb", "<=", limit_metric="max_rss_mb"),)
 
 
 @dataclass(frozen=True)
 class Check:
-    """One checklist line: ``gates`` (name fragments), cutover ``steps`` and ``monitor`` keys decide it."""
+    """One checklist line: ``gates`` (name fragments), cutover ``steps`` and ``monitor`` keys decide it.
+
+    ``metrics``: the gate metrics it is ticked from; a gate without a rule here is judged by its
+    ``checked`` count (≥ 1).
+    """
 
     text: str
     gates: tuple[str, ...] = ()
@@ -27,6 +77,7 @@ class Check:
     monitor: tuple[str, ...] = ()
     person: bool = False
     hint: str = ""
+    metrics: tuple[MetricRule, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -72,25 +123,21 @@ CHECKLISTS: tuple[tuple[str, tuple[tuple[str, tuple[Check, ...]], ...]], ...] = 
             (
                 "3. TOML configuration testing (19.15.5)",
                 (
-                    Check(
-                        "Validate all dropdown/group management settings", gates=("environment", "dropdown")
-                    ),
+                    Check("Validate all dropdown/group management settings", gates=("environment", "dropdown")),
                     Check(
                         "Test environment switching (development → production)",
                         gates=("environment",),
                         steps=("promote",),
                     ),
-                    Check(
-                        "Verify board ID and column mapping accuracy", gates=("board-contract", "environment")
-                    ),
+                    Check("Verify board ID and column mapping accuracy", gates=("board-contract", "environment")),
                 ),
             ),
             (
                 "4. Performance testing (19.16)",
                 (
-                    Check("Validate ≥200 records/second throughput", gates=("load",)),
-                    Check("Compare DELTA-free vs legacy performance", gates=("load",)),
-                    Check("Memory usage validation under load", gates=("load",)),
+                    Check("Validate ≥200 records/second throughput", gates=("load",), metrics=LOAD_THROUGHPUT),
+                    Check("Compare DELTA-free vs legacy performance", gates=("load",), metrics=LOAD_BASELINE),
+                    Check("Memory usage validation under load", gates=("load",), metrics=LOAD_MEMORY),
                 ),
             ),
             (
@@ -117,9 +164,7 @@ CHECKLISTS: tuple[tuple[str, tuple[tuple[str, tuple[Check, ...]], ...]], ...] = 
                         gates=("environment",),
                         steps=("board-access",),
                     ),
-                    Check(
-                        "Column mappings tested with production board structure", gates=("board-contract",)
-                    ),
+                    Check("Column mappings tested with production board structure", gates=("board-contract",)),
                     Check("Group creation permissions validated", steps=("group-permission",)),
                     Check("API rate limits and authentication confirmed", gates=("environment", "volume")),
                 ),
@@ -145,7 +190,7 @@ CHECKLISTS: tuple[tuple[str, tuple[tuple[str, tuple[Check, ...]], ...]], ...] = 
             (
                 "Technical validation",
                 (
-                    Check("All Phase 5 tasks complete (Task 19.15 and 19.16)", gates=_PHASE5),
+                    Check("All Phase 5 tasks complete (Task 19.15 and 19.16)", gates=_PHASE5, metrics=LOAD_THROUGHPUT),
                     Check(
                         "Group creation workflow operational",
                         gates=("ordering",),
@@ -153,7 +198,9 @@ CHECKLISTS: tuple[tuple[str, tuple[tuple[str, tuple[Check, ...]], ...]], ...] = 
                     ),
                     Check("Dropdown population working correctly", gates=("dropdown",)),
                     Check("TOML configuration fully validated", gates=("environment",)),
-                    Check("Performance requirements met (≥200 records/second)", gates=("load",)),
+                    Check(
+                        "Performance requirements met (≥200 records/second)", gates=("load",), metrics=LOAD_THROUGHPUT
+                    ),
                     Check("Environment switching working", gates=("environment",), steps=("promote",)),
                     Check("Production column mappings validated", gates=("board-contract",)),
                 ),
@@ -209,15 +256,13 @@ CHECKLISTS: tuple[tuple[str, tuple[tuple[str, tuple[Check, ...]], ...]], ...] = 
             (
                 "Technical completion",
                 (
-                    Check("All Phase 5 tasks 100% complete and validated", gates=_PHASE5),
+                    Check("All Phase 5 tasks 100% complete and validated", gates=_PHASE5, metrics=LOAD_THROUGHPUT),
                     Check(
                         "Production configuration tested and operational",
                         gates=("environment",),
                         steps=("canary", "verify"),
                     ),
-                    Check(
-                        "Environment switching working correctly", gates=("environment",), steps=("promote",)
-                    ),
+                    Check("Environment switching working correctly", gates=("environment",), steps=("promote",)),
                     Check(
                         "Production Monday.com integration validated",
                         gates=("board-contract",),
@@ -264,8 +309,25 @@ _MONITOR_TEXT = {
 }
 
 
+def _gate_parts(check: Check, key: str, gate: Mapping[str, Any]) -> list[tuple[str, str, tuple[str, str] | None]]:
+    link = (f"gates: {gate['name']}", f"index.html#{gate['name']}")
+    if gate["status"] != "passed":
+        return [("crossed", f"gate {gate['name']}: {gate['status']}", link)]
+    rules = [r for r in check.metrics if r.gate == key] or [MetricRule(key, CHECKED, ">=", 1)]
+    metrics = gate.get("metrics") or {}
+    out: list[tuple[str, str, tuple[str, str] | None]] = []
+    for rule in rules:
+        state, why = rule.judge(metrics)
+        out.append((state, f"gate {gate['name']} passed; {why}", link))
+    return out
+
+
 def evaluate(check: Check, data: Mapping[str, Any]) -> Mark:
-    """Decide one check from the cutover's data (fail-closed: missing evidence is never a tick)."""
+    """Decide one check from the cutover's data (fail-closed: missing evidence is never a tick).
+
+    A gate item is ticked only when the gate passed *and* every metric it is ticked from exists
+    and meets its threshold; the mark's ``why`` names each metric, its value and its limit.
+    """
     if check.person:
         return Mark("person", check.hint or "a person decides")
     parts: list[tuple[str, str, tuple[str, str] | None]] = []  # (state, why, link)
@@ -275,14 +337,7 @@ def evaluate(check: Check, data: Mapping[str, Any]) -> Mark:
         if not found:
             parts.append(("open", f"no '{key}' gate ran", None))
         for g in found:
-            state = "ticked" if g["status"] == "passed" else "crossed"
-            parts.append(
-                (
-                    state,
-                    f"gate {g['name']}: {g['status']}",
-                    (f"gates: {g['name']}", f"index.html#{g['name']}"),
-                )
-            )
+            parts += _gate_parts(check, key, g)
     steps = {s["name"]: s for s in data.get("steps") or []}
     for name in check.steps:
         step = steps.get(name)
@@ -291,14 +346,24 @@ def evaluate(check: Check, data: Mapping[str, Any]) -> Mark:
         else:
             state = "ticked" if step["ok"] else "crossed"
             parts.append(
-                (state, f"step {name}: {step['summary']}", (name, _STEP_ARTIFACT.get(name, "cutover.json")))
+                (
+                    state,
+                    f"step {name} ok = {step['ok']}: {step['summary']}",
+                    (name, _STEP_ARTIFACT.get(name, "cutover.json")),
+                )
             )
     monitoring = data.get("monitoring") or {}
     for key in check.monitor:
         ok = bool(monitoring.get(key))
         link = ("metrics", "canary-metrics.prom") if key != "alert_webhook" else None
-        parts.append(("ticked" if ok else "crossed", f"{_MONITOR_TEXT[key]}: {'yes' if ok else 'no'}", link))
+        why = f"monitoring.{key} ({_MONITOR_TEXT[key]}): {'yes' if ok else 'no: not configured'}"
+        parts.append(("ticked" if ok else "open", why, link))
     states = {p[0] for p in parts}
     verdict = "crossed" if "crossed" in states else "open" if "open" in states or not parts else "ticked"
     links = tuple(dict.fromkeys(p[2] for p in parts if p[2] is not None))
     return Mark(verdict, "; ".join(p[1] for p in parts), links)
+
+
+def open_technical(marks: Iterable[tuple[Check, Mark]]) -> list[str]:
+    """The technical (not person) items that are not ticked: open or crossed."""
+    return [c.text for c, m in marks if not c.person and m.state != "ticked"]

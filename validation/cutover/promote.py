@@ -180,9 +180,7 @@ def revert_promotion(config_path: Path, cutover_id: str, *, who: str | None = No
     """Put the backup's bytes back; True when the file changed, False when it already was the backup."""
     backup = backup_path(config_path, cutover_id)
     if not backup.exists():
-        raise ConfigError(
-            [ConfigProblem(str(backup), "<backup>", "no backup for this cutover; cannot revert")]
-        )
+        raise ConfigError([ConfigProblem(str(backup), "<backup>", "no backup for this cutover; cannot revert")])
     original = backup.read_bytes()
     if config_path.exists() and config_path.read_bytes() == original:
         return False

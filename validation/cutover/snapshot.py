@@ -74,17 +74,13 @@ def has_snapshot(engine: Engine, tables: Tables, snapshot_id: str) -> bool:
     with engine.connect() as conn:
         return (
             conn.execute(
-                sa.select(snaps.c.row_key).where(
-                    snaps.c.snapshot_id == snapshot_id, snaps.c.table_name == MARKER
-                )
+                sa.select(snaps.c.row_key).where(snaps.c.snapshot_id == snapshot_id, snaps.c.table_name == MARKER)
             ).first()
             is not None
         )
 
 
-def take_snapshot(
-    engine: Engine, tables: Tables, snapshot_id: str, *, board_ids: Sequence[int]
-) -> dict[str, int]:
+def take_snapshot(engine: Engine, tables: Tables, snapshot_id: str, *, board_ids: Sequence[int]) -> dict[str, int]:
     """Save the environment's sync state under ``snapshot_id`` (once: an existing snapshot is kept)."""
     if has_snapshot(engine, tables, snapshot_id):
         return _marker_counts(engine, tables, snapshot_id)
@@ -129,14 +125,10 @@ def restore_snapshot(engine: Engine, tables: Tables, snapshot_id: str) -> Restor
     board_ids = json.loads(_marker(engine, tables, snapshot_id))["board_ids"]
 
     def saved(table: sa.Table) -> sa.Select[Any]:
-        return sa.select(snaps.c.row_key).where(
-            snaps.c.snapshot_id == snapshot_id, snaps.c.table_name == table.name
-        )
+        return sa.select(snaps.c.row_key).where(snaps.c.snapshot_id == snapshot_id, snaps.c.table_name == table.name)
 
     with engine.begin() as conn:
-        report.lines_removed = conn.execute(
-            lines.delete().where(lines.c.line_uuid.not_in(saved(lines)))
-        ).rowcount
+        report.lines_removed = conn.execute(lines.delete().where(lines.c.line_uuid.not_in(saved(lines)))).rowcount
         new_targets = target.c.record_uuid.not_in(saved(target))
         report.lines_removed += conn.execute(
             lines.delete().where(lines.c.record_uuid.in_(sa.select(target.c.record_uuid).where(new_targets)))
@@ -154,9 +146,7 @@ def restore_snapshot(engine: Engine, tables: Tables, snapshot_id: str) -> Restor
 
 
 # ---------------------------------------------------------------------------------------- internals
-def _save(
-    conn: Connection, tables: Tables, snapshot_id: str, name: str, query: sa.Select[Any], key: str | None
-) -> int:
+def _save(conn: Connection, tables: Tables, snapshot_id: str, name: str, query: sa.Select[Any], key: str | None) -> int:
     saved = 0
     result = conn.execute(query.execution_options(yield_per=PART))
     for part in result.mappings().partitions(PART):
@@ -175,9 +165,7 @@ def _marker(engine: Engine, tables: Tables, snapshot_id: str) -> str:
     with engine.connect() as conn:
         return str(
             conn.execute(
-                sa.select(snaps.c.state).where(
-                    snaps.c.snapshot_id == snapshot_id, snaps.c.table_name == MARKER
-                )
+                sa.select(snaps.c.state).where(snaps.c.snapshot_id == snapshot_id, snaps.c.table_name == MARKER)
             ).scalar_one()
         )
 
@@ -186,9 +174,7 @@ def _marker_counts(engine: Engine, tables: Tables, snapshot_id: str) -> dict[str
     return {str(k): int(v) for k, v in json.loads(_marker(engine, tables, snapshot_id))["counts"].items()}
 
 
-def _saved_parts(
-    conn: Connection, tables: Tables, snapshot_id: str, name: str
-) -> Iterable[list[dict[str, Any]]]:
+def _saved_parts(conn: Connection, tables: Tables, snapshot_id: str, name: str) -> Iterable[list[dict[str, Any]]]:
     snaps = tables.snapshots
     query = (
         sa.select(snaps.c.state)
@@ -205,9 +191,7 @@ def _restore_target(
     conn: Connection, target: sa.Table, part: Sequence[Mapping[str, Any]], report: RestoreReport
 ) -> int:
     keys = [row["record_uuid"] for row in part]
-    present = set(
-        conn.execute(sa.select(target.c.record_uuid).where(target.c.record_uuid.in_(keys))).scalars()
-    )
+    present = set(conn.execute(sa.select(target.c.record_uuid).where(target.c.record_uuid.in_(keys))).scalars())
     gone = [k for k in keys if k not in present]
     if gone:
         report.remaining.append(
@@ -237,9 +221,7 @@ def _upsert(conn: Connection, table: sa.Table, key: str, part: Sequence[Mapping[
     keys = [row[key] for row in rows]
     present = set(conn.execute(sa.select(table.c[key]).where(table.c[key].in_(keys))).scalars())
     updates = [
-        {"b_key": row[key], **{f"b_{c}": v for c, v in row.items() if c != key}}
-        for row in rows
-        if row[key] in present
+        {"b_key": row[key], **{f"b_{c}": v for c, v in row.items() if c != key}} for row in rows if row[key] in present
     ]
     if updates:
         columns = [c for c in rows[0] if c != key]

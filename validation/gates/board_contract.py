@@ -169,9 +169,7 @@ def _labels(settings: Mapping[str, Any]) -> tuple[str, ...]:
     """Dropdown labels ``[{id, name}]`` minus deactivated ones, or status labels ``{index: name}``."""
     labels = settings.get("labels")
     if isinstance(labels, list):
-        inactive = {
-            d.get("id") if isinstance(d, dict) else d for d in settings.get("deactivated_labels") or []
-        }
+        inactive = {d.get("id") if isinstance(d, dict) else d for d in settings.get("deactivated_labels") or []}
         return tuple(
             str(lab["name"])
             for lab in labels

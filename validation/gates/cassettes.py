@@ -172,9 +172,7 @@ def _looks_like_json(text: str) -> bool:
 
 
 # ---------------------------------------------------------------- recording
-def record_boards(
-    config: Config, env_name: str, *, use_emulator: bool, out_dir: Path, replace: bool = False
-) -> Path:
+def record_boards(config: Config, env_name: str, *, use_emulator: bool, out_dir: Path, replace: bool = False) -> Path:
     """Record the environment's ``get_boards`` answer into ``out_dir/<env>/boards.yaml`` (or ``.new.yaml``).
 
     Live recording (``use_emulator=False``) reads the token from the environment's ``token_env``
@@ -205,14 +203,11 @@ def record_boards(
                     timeout_s=config.sync.request_timeout_s,
                 )
                 with http:
-                    boards = MondayClient(http, retry=RetryPolicy(max_attempts=3), pacer=None).get_boards(
-                        board_ids
-                    )
+                    boards = MondayClient(http, retry=RetryPolicy(max_attempts=3), pacer=None).get_boards(board_ids)
             missing = sorted(set(board_ids) - {b.id for b in boards})
             if missing:
                 raise LookupError(
-                    f"{source} did not return board(s) {missing} for environment {env_name!r}; "
-                    "nothing was written"
+                    f"{source} did not return board(s) {missing} for environment {env_name!r}; nothing was written"
                 )
             target.write_text(scratch.read_text(encoding="utf-8"), encoding="utf-8")
     return target
@@ -276,17 +271,13 @@ class CassetteTransport(httpx.BaseTransport):
             for value in values
             if name.lower() != "content-length"
         ]
-        return httpx.Response(
-            int(recorded["status"]["code"]), headers=headers, content=content, request=request
-        )
+        return httpx.Response(int(recorded["status"]["code"]), headers=headers, content=content, request=request)
 
 
 def _describe(request: VcrRequest) -> str:
     query, variables = _graphql_parts(request)
     name = re.match(r"(?:query|mutation)\s+(\w+)", query)
-    return (
-        f"{request.method} {urlsplit(request.uri).path} {name.group(1) if name else 'request'} {variables!r}"
-    )
+    return f"{request.method} {urlsplit(request.uri).path} {name.group(1) if name else 'request'} {variables!r}"
 
 
 def replay_boards(config: Config, env_name: str, cassette: Path) -> list[BoardInfo]:

@@ -96,9 +96,7 @@ class BoardContractGate:
     """Mapped columns exist on the recorded boards with compatible types; documents fit the schema."""
 
     name = "board-contract"
-    description = (
-        "replayed boards cassette: mapped column ids, types, DB compatibility, subitems link, documents"
-    )
+    description = "replayed boards cassette: mapped column ids, types, DB compatibility, subitems link, documents"
 
     def run(self, ctx: GateContext) -> GateResult:
         """Replay, check, compare with a newer recording if any, and write contract.json + contract.md."""
@@ -126,9 +124,7 @@ class BoardContractGate:
             except CassetteMiss as exc:
                 findings.append(ContractFinding(env, "cassette", "-", None, None, False, str(exc)))
             else:
-                findings.append(
-                    ContractFinding(env, "cassette", "-", None, None, True, f"replayed {cassette}")
-                )
+                findings.append(ContractFinding(env, "cassette", "-", None, None, True, f"replayed {cassette}"))
                 findings += check_mapping(ctx.config, env, boards)
             newer = cassette.with_name(NEW_CASSETTE_NAME)
             if newer.is_file():
@@ -173,12 +169,8 @@ class BoardContractGate:
         else:
             summary = f"all {len(findings)} contract checks passed against {cassette}"
             if changes:
-                summary += (
-                    f"; {len(changes)} contract change(s) in {NEW_CASSETTE_NAME} touch no mapped column"
-                )
-        return gate_result(
-            ctx, self.name, passed=not problems, summary=summary, metrics=metrics, evidence=evidence
-        )
+                summary += f"; {len(changes)} contract change(s) in {NEW_CASSETTE_NAME} touch no mapped column"
+        return gate_result(ctx, self.name, passed=not problems, summary=summary, metrics=metrics, evidence=evidence)
 
 
 def _short(finding: ContractFinding) -> str:
@@ -213,11 +205,7 @@ def check_mapping(config: Config, env_name: str, boards: Sequence[BoardInfo]) ->
                 )
             )
         other = next(
-            (
-                b
-                for b in boards
-                if b.id != board_id and b.id in (env.monday.board_id, env.monday.subitem_board_id)
-            ),
+            (b for b in boards if b.id != board_id and b.id in (env.monday.board_id, env.monday.subitem_board_id)),
             None,
         )
         for db_column, target in mapping.items():
@@ -246,12 +234,8 @@ def _column_findings(
         if column is None:
             where = f"not a column of {kind} board {board.id} {board.name!r}"
             if other is not None and any(c.id == target.column for c in other.columns):
-                where += (
-                    f"; it is on board {other.id} {other.name!r} (the wrong board for the {kind} mapping)"
-                )
-            namesake = next(
-                (c for c in board.columns if c.title.strip().lower() == db_column.strip().lower()), None
-            )
+                where += f"; it is on board {other.id} {other.name!r} (the wrong board for the {kind} mapping)"
+            namesake = next((c for c in board.columns if c.title.strip().lower() == db_column.strip().lower()), None)
             if namesake is not None:
                 where += f"; the board's column titled {namesake.title!r} is {namesake.id} ({namesake.type})"
             out.append(finding("column exists", False, where))
@@ -285,14 +269,8 @@ def _db_compatible(
     if kind in accepted:
         return finding("db type", True, f"{table.name}.{db_column} {db_type} fits a {board_type} column")
     if kind == "text" and board_type == "numbers" and target.coerce:
-        return finding(
-            "db type", True, f"{table.name}.{db_column} {db_type} is parsed as a number (coerce = true)"
-        )
-    hint = (
-        "; set coerce = true if the text always holds numbers"
-        if kind == "text" and board_type == "numbers"
-        else ""
-    )
+        return finding("db type", True, f"{table.name}.{db_column} {db_type} is parsed as a number (coerce = true)")
+    hint = "; set coerce = true if the text always holds numbers" if kind == "text" and board_type == "numbers" else ""
     return finding(
         "db type",
         False,
@@ -326,8 +304,7 @@ def _single_target(env_name: str, kind: str, mapping: Mapping[str, ColumnMapping
             db_column,
             column_id,
             False,
-            f"written by {len(names)} DB columns ({', '.join(map(repr, names))}); "
-            "the last value would silently win",
+            f"written by {len(names)} DB columns ({', '.join(map(repr, names))}); the last value would silently win",
         )
         for column_id, names in sources.items()
         if len(names) > 1
@@ -361,13 +338,9 @@ def _subitems_link(env_name: str, items_board: BoardInfo | None, subitem_board_i
 # ---------------------------------------------------------------- documents
 #: Sample arguments per document builder in sync.monday.operations (one alias is enough to validate).
 _SAMPLES: Mapping[str, Callable[[], ops.Document]] = {
-    "create_items_document": lambda: ops.create_items_document(
-        1, [("a", "g", '{"x":1}')], create_labels=True
-    ),
+    "create_items_document": lambda: ops.create_items_document(1, [("a", "g", '{"x":1}')], create_labels=True),
     "create_subitems_document": lambda: ops.create_subitems_document([(2, "s", None)], create_labels=False),
-    "change_column_values_document": lambda: ops.change_column_values_document(
-        1, [(3, "{}")], create_labels=False
-    ),
+    "change_column_values_document": lambda: ops.change_column_values_document(1, [(3, "{}")], create_labels=False),
     "delete_items_document": lambda: ops.delete_items_document([4], archive=False),
     "create_group_document": lambda: ops.create_group_document(1, "g"),
     "delete_group_document": lambda: ops.delete_group_document(1, "g"),
@@ -388,9 +361,7 @@ def client_documents() -> list[ops.Document]:
     A builder added to ``sync.monday.operations`` without a sample here raises, so the gate
     (and its test) cannot silently skip a new document.
     """
-    builders = {
-        name for name in ops.__all__ if name.endswith("_document") and inspect.isfunction(getattr(ops, name))
-    }
+    builders = {name for name in ops.__all__ if name.endswith("_document") and inspect.isfunction(getattr(ops, name))}
     unknown = sorted(builders - set(_SAMPLES))
     if unknown:
         raise LookupError(f"no sample arguments for document builder(s) {unknown}; add them to _SAMPLES")
@@ -411,12 +382,8 @@ def check_documents(env_name: str, schema_text: str | None = None) -> list[Contr
             errors = graphql.validate(schema, graphql.parse(doc.query))
         except graphql.GraphQLError as exc:
             errors = [exc]
-        why = (
-            "; ".join(e.message for e in errors) if errors else "validates against sync/monday/schema.graphql"
-        )
-        findings.append(
-            ContractFinding(env_name, "document validates", "-", None, doc.operation_name, not errors, why)
-        )
+        why = "; ".join(e.message for e in errors) if errors else "validates against sync/monday/schema.graphql"
+        findings.append(ContractFinding(env_name, "document validates", "-", None, doc.operation_name, not errors, why))
     return findings
 
 
@@ -436,15 +403,9 @@ def _change_findings(
         kind = (
             "items"
             if change.board_id == env.monday.board_id
-            else (
-                "subitems" if change.board_id == env.monday.subitem_board_id else f"board {change.board_id}"
-            )
+            else ("subitems" if change.board_id == env.monday.subitem_board_id else f"board {change.board_id}")
         )
-        note = (
-            "mapped column; re-map before cutover"
-            if breaking
-            else ("mapped column" if db_column else "not mapped")
-        )
+        note = "mapped column; re-map before cutover" if breaking else ("mapped column" if db_column else "not mapped")
         findings.append(
             ContractFinding(
                 env_name,
@@ -464,8 +425,7 @@ def _markdown(
 ) -> str:
     failed = [f for f in findings if not f.ok]
     text = (
-        f"# board-contract: {env_name}\n\nCassette: `{cassette}`\n\n"
-        f"{len(findings)} checks, {len(failed)} failed.\n\n"
+        f"# board-contract: {env_name}\n\nCassette: `{cassette}`\n\n{len(findings)} checks, {len(failed)} failed.\n\n"
     )
     if failed:
         text += (

@@ -146,9 +146,7 @@ class DropdownGate:
                 f"{len(fact)} orders: every label column matches the DB ({shown}, ...); "
                 f"{metrics['labels_created']} label(s) created, all in columns that allow it"
             )
-        return gate_result(
-            ctx, self.name, passed=not problems, summary=summary, metrics=metrics, evidence=evidence
-        )
+        return gate_result(ctx, self.name, passed=not problems, summary=summary, metrics=metrics, evidence=evidence)
 
 
 def label_changes(

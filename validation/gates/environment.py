@@ -66,9 +66,7 @@ class EnvironmentGate:
             "subitem_board_id": env.monday.subitem_board_id,
         }
         evidence = [
-            write_json(
-                folder / "environment.json", {"metrics": metrics, "checks": [asdict(c) for c in checks]}
-            ),
+            write_json(folder / "environment.json", {"metrics": metrics, "checks": [asdict(c) for c in checks]}),
             write_text(folder / "environment.md", _markdown(ctx.env_name, checks)),
         ]
         if problems:
@@ -77,17 +75,13 @@ class EnvironmentGate:
             summary = f"{len(problems)} of {len(checks)} checks failed: {named}{more}"
         else:
             summary = f"all {len(checks)} checks passed ({env.monday.transport} transport)"
-        return gate_result(
-            ctx, self.name, passed=not problems, summary=summary, metrics=metrics, evidence=evidence
-        )
+        return gate_result(ctx, self.name, passed=not problems, summary=summary, metrics=metrics, evidence=evidence)
 
 
 def check_environment(config: Config, env_name: str) -> list[EnvCheck]:
     """Every environment-switching check for ``env_name``; findings are results, not exceptions."""
     checks = [
-        EnvCheck(
-            "config resolves", env_name, True, f"resolves to {resolve_environment_name(config, env_name)!r}"
-        )
+        EnvCheck("config resolves", env_name, True, f"resolves to {resolve_environment_name(config, env_name)!r}")
     ]
     env = config.environment(env_name)
     own = {env.monday.board_id, env.monday.subitem_board_id}
@@ -105,9 +99,7 @@ def check_environment(config: Config, env_name: str) -> list[EnvCheck]:
                 "; ".join(str(s) for s in shared) if shared else "own boards and own database",
             )
         )
-    text = json.dumps(
-        {"monday": env.monday.model_dump(mode="json"), "mapping": env.mapping.model_dump(mode="json")}
-    )
+    text = json.dumps({"monday": env.monday.model_dump(mode="json"), "mapping": env.mapping.model_dump(mode="json")})
     for other, boards in sorted(others.items()):
         for board in sorted(boards - own):
             found = re.search(rf"(?<!\d){board}(?!\d)", text) is not None
@@ -116,8 +108,7 @@ def check_environment(config: Config, env_name: str) -> list[EnvCheck]:
                     "no foreign board id",
                     f"board {board} of {other}",
                     not found,
-                    f"board id {board} of environment {other!r} appears in this environment's "
-                    "monday config or mapping"
+                    f"board id {board} of environment {other!r} appears in this environment's monday config or mapping"
                     if found
                     else "not mentioned",
                 )
@@ -216,9 +207,7 @@ def _read_boards(config: Config, env_name: str) -> EnvCheck:
     except ConfigError as exc:
         return EnvCheck("token and board read", "monday", False, "; ".join(p.message for p in exc.problems))
     except Exception as exc:  # any failure to read is the finding itself
-        return EnvCheck(
-            "token and board read", "monday", False, f"boards query failed: {type(exc).__name__}: {exc}"
-        )
+        return EnvCheck("token and board read", "monday", False, f"boards query failed: {type(exc).__name__}: {exc}")
     missing = [b for b in ids if b not in seen]
     if missing:
         return EnvCheck("token and board read", "monday", False, f"{how}; boards {missing} not readable")
@@ -255,9 +244,7 @@ def _database(config: Config, env_name: str) -> list[EnvCheck]:
         return [EnvCheck("database reachable", "database", False, f"{type(exc).__name__}: {exc}")]
     checks = [EnvCheck("database reachable", "database", True, "SELECT 1 answered")]
     for table in (env.source_table, env.target_table, env.lines_table):
-        checks.append(
-            EnvCheck("table exists", table, table in tables, "present" if table in tables else "missing")
-        )
+        checks.append(EnvCheck("table exists", table, table in tables, "present" if table in tables else "missing"))
     return checks
 
 

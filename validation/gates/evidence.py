@@ -32,9 +32,7 @@ def json_default(value: Any) -> Any:
 
 def write_json(path: Path, payload: Any) -> Path:
     """Write pretty, UTF-8 JSON (non-ASCII customer names kept readable) and return the path."""
-    path.write_text(
-        json.dumps(payload, indent=2, ensure_ascii=False, default=json_default) + "\n", encoding="utf-8"
-    )
+    path.write_text(json.dumps(payload, indent=2, ensure_ascii=False, default=json_default) + "\n", encoding="utf-8")
     return path
 
 

@@ -130,13 +130,9 @@ def _mapping_rules(
 
 
 def _number_rule(db_column: str, target: str, dialect_name: str) -> Expectation:
-    why = _why(
-        f"text column mapped with coerce = true into numbers column {target}: values must parse as numbers"
-    )
+    why = _why(f"text column mapped with coerce = true into numbers column {target}: values must parse as numbers")
     if dialect_name == "mssql":  # GX has no regex for SQL Server; its LIKE supports character classes
-        return ExpectColumnValuesToNotMatchLikePattern(
-            column=db_column, like_pattern="%[^0-9.+ -]%", meta=why
-        )
+        return ExpectColumnValuesToNotMatchLikePattern(column=db_column, like_pattern="%[^0-9.+ -]%", meta=why)
     return ExpectColumnValuesToMatchRegex(column=db_column, regex=NUMBER_REGEX, meta=why)
 
 
@@ -157,9 +153,7 @@ def _order_rules(
     ]
     size_cols = [col(s) for s in sizes]
     negative = (
-        sa.select(key, total, *size_cols)
-        .select_from(batch)
-        .where(sa.or_(total < 0, *(c < 0 for c in size_cols)))
+        sa.select(key, total, *size_cols).select_from(batch).where(sa.or_(total < 0, *(c < 0 for c in size_cols)))
     )
     out.append(
         UnexpectedRowsExpectation(

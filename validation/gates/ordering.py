@@ -84,9 +84,7 @@ class OrderingGate:
     """A faulted sandbox sync keeps group -> item -> subitem order and creates everything exactly once."""
 
     name = "ordering"
-    description = (
-        "sandbox sync under 429/500/timeout faults: groups before items before subitems, no duplicates"
-    )
+    description = "sandbox sync under 429/500/timeout faults: groups before items before subitems, no duplicates"
 
     def run(self, ctx: GateContext) -> GateResult:
         """Sync in a sandbox, check the invariants, write ordering.json + timeline.md."""
@@ -138,9 +136,7 @@ class OrderingGate:
                 f"{sum(errors.values())} injected faults; {len(snap.oplog)} operations in order, "
                 "no duplicates"
             )
-        return gate_result(
-            ctx, self.name, passed=not failed, summary=summary, metrics=metrics, evidence=evidence
-        )
+        return gate_result(ctx, self.name, passed=not failed, summary=summary, metrics=metrics, evidence=evidence)
 
 
 def snapshot(box: Sandbox, initial_groups: Iterable[str]) -> BoardSnapshot:
@@ -163,14 +159,10 @@ def snapshot(box: Sandbox, initial_groups: Iterable[str]) -> BoardSnapshot:
 
 def expected_unsyncable(config: Config, staging: Iterable[Mapping[str, Any]]) -> set[str]:
     """Order numbers that can have no group (both naming rules empty): they must end as ERROR, not SYNCED."""
-    return {
-        str(r["AAG ORDER NUMBER"]) for r in staging if group_name(config.groups, r) == config.groups.sentinel
-    }
+    return {str(r["AAG ORDER NUMBER"]) for r in staging if group_name(config.groups, r) == config.groups.sentinel}
 
 
-def check_ordering(
-    snap: BoardSnapshot, *, key_column: str, unsyncable: set[str] | None = None
-) -> list[OrderingCheck]:
+def check_ordering(snap: BoardSnapshot, *, key_column: str, unsyncable: set[str] | None = None) -> list[OrderingCheck]:
     """Every ordering invariant over a snapshot; each check lists its first violations."""
     unsyncable = unsyncable or set()
     return [
@@ -198,13 +190,10 @@ def _groups_before_items(snap: BoardSnapshot) -> OrderingCheck:
         if r.group_id in snap.initial_groups:
             continue
         if r.group_id not in created:
-            bad.append(
-                f"item {r.item_id} (seq {r.seq}) went into group {title!r}, which no create_group made"
-            )
+            bad.append(f"item {r.item_id} (seq {r.seq}) went into group {title!r}, which no create_group made")
         elif created[r.group_id] > r.seq:
             bad.append(
-                f"item {r.item_id} (seq {r.seq}) went into group {title!r} created later (seq "
-                f"{created[r.group_id]})"
+                f"item {r.item_id} (seq {r.seq}) went into group {title!r} created later (seq {created[r.group_id]})"
             )
     return _check("groups before items", len(items), bad)
 
@@ -239,11 +228,7 @@ def _one_item_per_order(snap: BoardSnapshot, key_column: str) -> OrderingCheck:
     for item in snap.items:
         cell = item.values.get(key_column)
         by_order[(cell.text or "").strip() if cell else ""].append(item.id)
-    bad = [
-        f"order {order!r} has {len(ids)} items: {ids}"
-        for order, ids in sorted(by_order.items())
-        if len(ids) > 1
-    ]
+    bad = [f"order {order!r} has {len(ids)} items: {ids}" for order, ids in sorted(by_order.items()) if len(ids) > 1]
     return _check("one item per order number", len(snap.items), bad)
 
 
@@ -324,9 +309,7 @@ def _timeline(
     errors: Mapping[str, int],
 ) -> str:
     def row(r: OpRecord) -> tuple[Any, ...]:
-        group = (
-            snap.groups.get(r.group_id or "", r.group_id) if r.board_id == str(snap.items_board_id) else ""
-        )
+        group = snap.groups.get(r.group_id or "", r.group_id) if r.board_id == str(snap.items_board_id) else ""
         return (r.seq, r.op, r.board_id, group, r.item_id, r.parent_item_id, r.item_name, r.idempotency_key)
 
     headers = ["seq", "op", "board", "group", "item", "parent", "name", "idempotency key"]
@@ -367,9 +350,7 @@ def _timeline(
     )
     chain = _one_chain(snap)
     if chain:
-        text += "\n## One order end to end (group -> item -> subitems)\n\n" + md_table(
-            headers, map(row, chain)
-        )
+        text += "\n## One order end to end (group -> item -> subitems)\n\n" + md_table(headers, map(row, chain))
     text += "\n## First 40 operations\n\n" + md_table(headers, map(row, snap.oplog[:40]))
     return text
 

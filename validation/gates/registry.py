@@ -92,14 +92,8 @@ def select_gates(names: Sequence[str] | None) -> list[Gate]:
     if unknown:
         raise ConfigError(
             [
-                ConfigProblem(
-                    "<command line>", "--only", f"unknown gate {name!r} (known: {', '.join(known)})"
-                )
+                ConfigProblem("<command line>", "--only", f"unknown gate {name!r} (known: {', '.join(known)})")
                 for name in unknown
             ]
         )
-    return [
-        load_gate(spec)
-        for spec, name in zip(GATE_FACTORIES, known, strict=True)
-        if not wanted or name in wanted
-    ]
+    return [load_gate(spec) for spec, name in zip(GATE_FACTORIES, known, strict=True) if not wanted or name in wanted]

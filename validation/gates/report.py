@@ -1,8 +1,9 @@
 """The sign-off record of a gate run: ``gates.json``, ``gates.md`` and a self-contained ``index.html``.
 
 A cutover is approved by a person reading one page, possibly months later and offline, so
-the HTML carries its own CSS, links evidence by relative path inside the run folder, and
-states environment, config file, timestamps and every gate's metrics. Layout::
+the HTML (Jinja2 template ``gates_index.html.j2``, package data) carries its own CSS, links
+evidence by relative path inside the run folder, and states environment, config file,
+timestamps and every gate's metrics. Layout::
 
     reports/<YYYYmmddTHHMMSSZ>-<env>/
         gates.json  gates.md  index.html
@@ -15,7 +16,6 @@ states environment, config file, timestamps and every gate's metrics. Layout::
 
 from __future__ import annotations
 
-import html
 import json
 from datetime import UTC, datetime
 from pathlib import Path
@@ -25,7 +25,8 @@ from rich.console import Console
 from rich.table import Table
 
 from validation.gates.evidence import json_default, md_table
-from validation.gates.runner import GateResult, GateRun, GateStatus
+from validation.gates.runner import GateRun, GateStatus
+from validation.render import render
 
 __all__ = ["NOT_RUN", "new_run_dir", "print_summary", "verdict", "write_reports"]
 
@@ -70,9 +71,7 @@ def write_reports(run: GateRun) -> list[Path]:
     data = _as_dict(run)
     folder = run.report_dir
     json_path = folder / "gates.json"
-    json_path.write_text(
-        json.dumps(data, indent=2, ensure_ascii=False, default=json_default) + "\n", encoding="utf-8"
-    )
+    json_path.write_text(json.dumps(data, indent=2, ensure_ascii=False, default=json_default) + "\n", encoding="utf-8")
     md_path = folder / "gates.md"
     md_path.write_text(_markdown(run, data), encoding="utf-8")
     html_path = folder / "index.html"
@@ -132,62 +131,20 @@ def _markdown(run: GateRun, data: dict[str, Any]) -> str:
 
 
 def _html(run: GateRun, data: dict[str, Any]) -> str:
-    e = html.escape
     bg, fg = _COLOURS[GateStatus.PASSED if run.ready else GateStatus.FAILED]
-    summary_rows = "".join(
-        f"<tr><td><a href='#{e(r.name)}'>{e(r.name)}</a></td>{_status_cell(r)}"
-        f"<td>{r.duration_s:.2f}</td><td>{e(r.summary)}</td></tr>"
-        for r in run.results
-    ) + "".join(
-        f"<tr><td>{e(m.name)}</td><td class='status' style='background:{bg};color:{fg}'>{NOT_RUN}</td>"
-        f"<td>-</td><td>{e(m.reason.value)}</td></tr>"
-        for m in run.missing
-    )
-    sections = "".join(_gate_section(r, g) for r, g in zip(run.results, data["gates"], strict=True))
-    return f"""<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>ordersync gates: {e(run.environment)}</title>
-<style>
-body{{font:14px/1.45 system-ui,-apple-system,Segoe UI,sans-serif;margin:2em auto;max-width:1100px;color:#222}}
-table{{border-collapse:collapse;width:100%;margin:.5em 0 1.5em}}
-th,td{{border:1px solid #ccc;padding:5px 8px;text-align:left;vertical-align:top}}
-th{{background:#f3f3f3}}
-.verdict{{padding:.8em 1em;font-size:1.2em;font-weight:bold;background:{bg};color:{fg}}}
-.status{{font-weight:bold;text-transform:uppercase}} code{{font-size:12px}}
-.signoff td{{height:2.2em}} dl{{display:grid;grid-template-columns:max-content 1fr;gap:2px 1em}}
-</style></head><body>
-<h1>ordersync cutover gates</h1>
-<div class="verdict">{e(verdict(run))}</div>
-<dl><dt>environment</dt><dd><b>{e(run.environment)}</b></dd>
-<dt>config</dt><dd><code>{e(data["config_path"])}</code></dd>
-<dt>started (UTC)</dt><dd>{e(data["started_at"])}</dd><dt>finished (UTC)</dt><dd>{e(data["finished_at"])}</dd>
-<dt>gates</dt><dd>{e(", ".join(f"{v} {k}" for k, v in data["counts"].items()))}</dd>
-<dt>required</dt><dd>{e(", ".join(run.required) or "(none given)")}</dd></dl>
-<h2>Summary</h2>
-<table><tr><th>gate</th><th>status</th><th>seconds</th><th>summary</th></tr>{summary_rows}</table>
-{sections}
-<h2>Sign-off</h2>
-<table class="signoff"><tr><th>role</th><th>name</th><th>decision</th><th>date</th></tr>
-<tr><td>data owner</td><td></td><td></td><td></td></tr>
-<tr><td>operator</td><td></td><td></td><td></td></tr></table>
-</body></html>
-"""
-
-
-def _status_cell(result: GateResult) -> str:
-    bg, fg = _COLOURS[result.status]
-    return f"<td class='status' style='background:{bg};color:{fg}'>{html.escape(result.status.value)}</td>"
-
-
-def _gate_section(result: GateResult, data: dict[str, Any]) -> str:
-    e = html.escape
-    metrics = "".join(
-        f"<tr><th>{e(str(k))}</th><td>{e(str(v))}</td></tr>" for k, v in data["metrics"].items()
-    )
-    links = "".join(f"<li><a href='{e(p)}'>{e(p)}</a></li>" for p in data["evidence"]) or "<li>none</li>"
-    return (
-        f"<h2 id='{e(result.name)}'>{e(result.name)}</h2>"
-        f"<table><tr><th>status</th>{_status_cell(result)}</tr>"
-        f"<tr><th>started (UTC)</th><td>{e(data['started_at'])}</td></tr>"
-        f"<tr><th>summary</th><td>{e(result.summary)}</td></tr>{metrics}</table>"
-        f"<p>Evidence:</p><ul>{links}</ul>"
+    gates = []
+    for r, g in zip(run.results, data["gates"], strict=True):
+        r_bg, r_fg = _COLOURS[r.status]
+        gates.append({**g, "status": r.status.value, "duration_s": r.duration_s, "bg": r_bg, "fg": r_fg})
+    return render(
+        "gates_index.html.j2",
+        environment=run.environment,
+        data=data,
+        gates=gates,
+        missing=[{"name": m.name, "reason": m.reason.value} for m in run.missing],
+        not_run=NOT_RUN,
+        required=", ".join(run.required) or "(none given)",
+        verdict=verdict(run),
+        verdict_bg=bg,
+        verdict_fg=fg,
     )

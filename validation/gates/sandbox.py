@@ -125,9 +125,7 @@ class Sandbox:
                 break
             retry = bool(rounds) and self._has_errors()
             options = (
-                SyncOptions(detect=False, states=(SyncState.ERROR.value,), kind="retry")
-                if retry
-                else SyncOptions()
+                SyncOptions(detect=False, states=(SyncState.ERROR.value,), kind="retry") if retry else SyncOptions()
             )
             rounds.append(self._run_once(n + 1, options))
             stalled = stalled + 1 if before is not None and rounds[-1].pending_after >= before else 0
@@ -144,18 +142,14 @@ class Sandbox:
                 ).scalar_one()
             ) or bool(
                 conn.execute(
-                    sa.select(sa.func.count())
-                    .select_from(lines)
-                    .where(lines.c.sync_state == SyncState.ERROR.value)
+                    sa.select(sa.func.count()).select_from(lines).where(lines.c.sync_state == SyncState.ERROR.value)
                 ).scalar_one()
             )
 
     def _run_once(self, number: int, options: SyncOptions) -> RoundResult:
         client = self.client()
         try:
-            summary = run_with(
-                self.config, self.env_name, options, client=client, db=self.db, tables=self.tables
-            )
+            summary = run_with(self.config, self.env_name, options, client=client, db=self.db, tables=self.tables)
         except Exception as exc:  # a run that gives up is data for the gate, not a crash of the gate
             result = RoundResult(
                 number,
@@ -264,9 +258,7 @@ def _work_dir(path: Path | None) -> Iterator[Path]:
 def _sandbox_config(config: Config, env_name: str, folder: Path) -> Config:
     """The environment's settings with a fresh SQLite database and the emulator transport."""
     env = config.environment(env_name)
-    monday = env.monday.model_copy(
-        update={"transport": "emulator", "emulator_state": str(folder / "emulator.json")}
-    )
+    monday = env.monday.model_copy(update={"transport": "emulator", "emulator_state": str(folder / "emulator.json")})
     database = DatabaseConfig(url=f"sqlite:///{folder / 'sandbox.db'}")
     box_env = env.model_copy(update={"database": database, "monday": monday})
     return config.model_copy(

@@ -42,6 +42,7 @@ from validation.load.rules import ENV_NAME, LoadProfile, user_config
 __all__ = ["BaselineTally", "naive_client", "run_baseline"]
 
 BASELINE_SEED_OFFSET = 500_000_000  # order numbers far from the Locust users' slices
+MAX_ERROR_CHARS = 300  # a driver error can carry every bound parameter: the page needs the first line
 
 
 @dataclass
@@ -66,12 +67,21 @@ def naive_client(url: str) -> Any:
 
 
 def run_baseline(
-    url: str, profile: LoadProfile, *, users: int, duration_s: float, scratch: Path | None = None
+    url: str,
+    profile: LoadProfile,
+    *,
+    users: int,
+    duration_s: float,
+    scratch: Path | None = None,
+    config: Config | None = None,
+    env_name: str = ENV_NAME,
 ) -> dict[str, Any]:
     """``users`` threads, each on its own cloned boards, one request per record for ``duration_s``.
 
+    ``config``/``env_name``: the config under test (default: the shipped one), as for the engine.
     Each user's database lives in a folder under ``scratch`` (default: the system temp dir), removed when it ends.
     """
+    base = config or load_config(shipped_config_path())
     barrier = threading.Barrier(users + 1)
     tallies = [BaselineTally() for _ in range(users)]
     errors: list[str] = []
@@ -79,9 +89,9 @@ def run_baseline(
 
     def worker(number: int) -> None:
         try:
-            _Worker(url, profile, number, tallies[number], scratch).run(barrier, stamps, duration_s)
+            _Worker(url, profile, number, tallies[number], base, env_name, scratch).run(barrier, stamps, duration_s)
         except Exception as exc:  # reported in the result, never raised into the load test
-            errors.append(f"baseline user {number}: {type(exc).__name__}: {exc}")
+            errors.append(f"baseline user {number}: {type(exc).__name__}: {str(exc)[:MAX_ERROR_CHARS]}")
             barrier.abort()
 
     threads = [threading.Thread(target=worker, args=(n,), name=f"baseline-{n}") for n in range(users)]
@@ -110,22 +120,30 @@ class _Worker:
     """One baseline user: its own boards and database, then the naive loop until the deadline."""
 
     def __init__(
-        self, url: str, profile: LoadProfile, number: int, tally: BaselineTally, scratch: Path | None = None
+        self,
+        url: str,
+        profile: LoadProfile,
+        number: int,
+        tally: BaselineTally,
+        base: Config,
+        env_name: str,
+        scratch: Path | None = None,
     ) -> None:
         self.url, self.profile, self.number, self.tally = url, profile, number, tally
-        answer = httpx.post(f"{url}/_emulator/boards/clone", params={"from": self._template()}, timeout=30)
+        template = base.environment(env_name).monday.board_id
+        answer = httpx.post(f"{url}/_emulator/boards/clone", params={"from": template}, timeout=30)
         ids = answer.raise_for_status().json()
         self.board_id, self.subitem_board_id = int(ids["board_id"]), int(ids["subitem_board_id"])
         self.folder = Path(tempfile.mkdtemp(prefix=f"ordersync-baseline-u{number}-", dir=scratch))
         db_url = f"sqlite:///{self.folder / 'orders.db'}"
         self.config: Config = user_config(
-            load_config(shipped_config_path()), profile, url, db_url, self.board_id, self.subitem_board_id
+            base, profile, url, db_url, self.board_id, self.subitem_board_id, env_name=env_name
         )
-        self.env = self.config.environment(ENV_NAME)
+        self.env = self.config.environment(env_name)
         self.tables: Tables = build_tables()
         self.db = make_engine(db_url)
         create_schema(self.db, self.tables)
-        reader = build_client(self.config, ENV_NAME, httpx.HTTPTransport(), EMULATOR_TOKEN)
+        reader = build_client(self.config, env_name, httpx.HTTPTransport(), EMULATOR_TOKEN)
         try:
             boards = {b.id: b for b in reader.get_boards([self.board_id, self.subitem_board_id])}
         finally:
@@ -135,10 +153,6 @@ class _Worker:
         self.groups = {g.title: g.id for g in boards[self.board_id].groups}
         self.naive = naive_client(url)
         self.inserted = 0
-
-    @staticmethod
-    def _template() -> int:
-        return load_config(shipped_config_path()).environment(ENV_NAME).monday.board_id
 
     def run(self, barrier: threading.Barrier, stamps: dict[str, float], duration_s: float) -> None:
         """Wait for every baseline user, then push records one request at a time until the deadline."""
@@ -158,9 +172,8 @@ class _Worker:
     def _next_slice(self) -> list[dict[str, Any]]:
         count = self.profile.orders_per_run
         start = BASELINE_SEED_OFFSET + self.number * self.profile.orders_per_user + self.inserted
-        insert_orders(
-            self.db, self.tables.staging, generate_orders(count, self.profile.seed + self.number, start=start)
-        )
+        seed = self.profile.seed * 1_000_003 + self.number * 10_007 + self.inserted  # a fresh stream per slice
+        insert_orders(self.db, self.tables.staging, generate_orders(count, seed, start=start))
         self.inserted += count
         t = self.tables.target
         with self.db.begin() as conn:

@@ -5,8 +5,14 @@ Each :class:`SyncUser` clones the template board pair on the emulator (``POST
 next ``orders_per_run`` generated orders, then run the same code path as ``ordersync sync``.
 Every HTTP request the engine makes is reported to Locust (``mutation`` / ``query``, named
 ``create_item x200`` ...), every confirmed batch as ``records`` (size = records in it), every
-run as ``sync run``. When Locust quits, the emulator's oplog is reconciled with each user's
-database and the profile's thresholds set the exit code.
+run as ``sync run``. When Locust quits it writes its numbers, the engine's first errors and
+every user's database and board pair to ``locust_result.json``, and sets the exit code from
+the verdicts it can judge; the runner then reconciles each user's *staging* table with the
+board (:mod:`validation.load.reconcile`) and judges the rest.
+
+The config under test (``ORDERSYNC_LOAD_CONFIG``, JSON; default: the shipped config) and its
+environment (``ORDERSYNC_LOAD_ENV``) give every user its mapping, batch size and client
+settings; only the database and the (cloned) board ids are replaced.
 
 Normally started by ``validation.load.runner.run_load_test``, which sets the environment:
 ``ORDERSYNC_LOAD_PROFILE`` (profile JSON), ``ORDERSYNC_LOAD_URL`` (emulator base URL),
@@ -18,7 +24,6 @@ from __future__ import annotations
 import itertools
 import json
 import os
-import shutil
 import tempfile
 import time
 from pathlib import Path
@@ -33,26 +38,26 @@ from locust.env import Environment
 from locust.exception import StopUser
 from locust.runners import MasterRunner
 
-from sync.config import load_config
+from sync.config import Config, load_config
 from sync.connect import EMULATOR_TOKEN, build_client
 from sync.db import build_tables, create_schema, make_engine
 from sync.demo import generate_orders, insert_orders, shipped_config_path
 from sync.engine import SyncOptions, run_with
-from sync.states import SyncState
 from validation.load.rules import (
+    CONFIG_ENV,
     ENV_NAME,
+    ENV_NAME_ENV,
     OUT_ENV,
     PROFILE_ENV,
     RESULT_FILE,
+    RUNNER_JUDGED,
     SCRATCH_ENV,
     URL_ENV,
     LoadProfile,
     Measured,
-    Reconciliation,
     evaluate,
     exit_code,
     load_profile,
-    reconcile,
     user_config,
 )
 
@@ -77,7 +82,16 @@ def _profile() -> LoadProfile:
     return load_profile(os.environ.get("ORDERSYNC_LOAD_PROFILE_NAME", "ci"))
 
 
+def _base_config() -> Config:
+    raw = os.environ.get(CONFIG_ENV)
+    return Config.model_validate_json(raw) if raw else load_config(shipped_config_path())
+
+
 PROFILE = _profile()
+BASE = _base_config()
+ENV = os.environ.get(ENV_NAME_ENV, ENV_NAME)
+BATCH = PROFILE.batch_size or BASE.sync.batch_size
+MAX_ERRORS = 5
 URL = os.environ.get(URL_ENV, "http://127.0.0.1:8765").rstrip("/")
 OUT = Path(os.environ.get(OUT_ENV, "."))
 USER_NUMBERS = itertools.count()
@@ -87,7 +101,9 @@ class Tally:
     """This process's run-level numbers (Locust's stats hold the request-level ones)."""
 
     def __init__(self) -> None:
-        self.records = self.records_failed = self.runs = self.http_429 = 0
+        self.records = self.records_failed = self.runs = self.http_429 = self.record_writes = 0
+        self.records_applied = 0
+        self.errors: list[str] = []
         self.first_start: float | None = None
         self.last_end: float | None = None
         self.peak_rss = 0
@@ -131,9 +147,12 @@ class LocustTransport(httpx.BaseTransport):
             error = error or RuntimeError(f"HTTP {response.status_code} {code or ''}".strip())
         self._fire(operation, started, len(body), error)
         replayed = response.headers.get("idempotency-replayed") == "true"
+        if operation in RECORD_WRITES:
+            TALLY.record_writes += 1
         if operation in RECORD_WRITES and response.status_code == 200 and not replayed:
             data = payload.get("data") or {}
             applied = sum(1 for k, v in data.items() if k.startswith("i") and k[1:].isdigit() and v)
+            TALLY.records_applied += applied
             self.environment.events.request.fire(  # type: ignore[no-untyped-call]
                 request_type="records",
                 name=f"applied per {WRITES[operation]} batch (size = count)",
@@ -183,19 +202,21 @@ class SyncUser(User):
         self.number = worker * 1_000 + next(USER_NUMBERS)
         self.offset = 1 + self.number * PROFILE.orders_per_user
         self.inserted = self.slices = 0
-        base = load_config(shipped_config_path())
-        template = base.environment(ENV_NAME).monday.board_id
-        answer = httpx.post(f"{URL}/_emulator/boards/clone", params={"from": template}, timeout=30).raise_for_status()
+        template = BASE.environment(ENV).monday.board_id
+        answer = httpx.post(f"{URL}/_emulator/boards/clone", params={"from": template}, timeout=30)
+        if answer.status_code != 200:
+            _note(f"cannot clone board {template} of environment {ENV!r} on the emulator: {answer.text[:200]}")
+            answer.raise_for_status()
         self.board_id = int(answer.json()["board_id"])
         self.subitem_board_id = int(answer.json()["subitem_board_id"])
         self.folder = Path(tempfile.mkdtemp(prefix=f"ordersync-load-u{self.number}-", dir=os.environ.get(SCRATCH_ENV)))
         self.db_url = f"sqlite:///{self.folder / 'orders.db'}"
-        self.config = user_config(base, PROFILE, URL, self.db_url, self.board_id, self.subitem_board_id)
+        self.config = user_config(BASE, PROFILE, URL, self.db_url, self.board_id, self.subitem_board_id, env_name=ENV)
         self.tables = build_tables()
         self.db = make_engine(self.db_url)
         create_schema(self.db, self.tables)
-        transport = LocustTransport(self.environment, PROFILE.batch_size)
-        self.client = build_client(self.config, ENV_NAME, transport, EMULATOR_TOKEN)
+        transport = LocustTransport(self.environment, BATCH)
+        self.client = build_client(self.config, ENV, transport, EMULATOR_TOKEN)
         TALLY.users.append(self)
 
     @task
@@ -213,7 +234,7 @@ class SyncUser(User):
         error: Exception | None = None
         records = 0
         try:
-            summary = run_with(self.config, ENV_NAME, SyncOptions(), client=self.client, db=self.db, tables=self.tables)
+            summary = run_with(self.config, ENV, SyncOptions(), client=self.client, db=self.db, tables=self.tables)
             records = summary.records_synced
             failed = summary.rows_error + summary.rows_rejected + summary.rows_unknown
             TALLY.records_failed += failed
@@ -222,6 +243,8 @@ class SyncUser(User):
         except Exception as exc:  # reported to Locust as a failed run; the loop goes on
             error = exc
             TALLY.records_failed += 1
+        if error is not None:
+            _note(f"user {self.number}: {type(error).__name__}: {error}{self._first_row_error()}")
         ended = time.time()
         TALLY.records += records
         TALLY.runs += 1
@@ -235,22 +258,20 @@ class SyncUser(User):
             context={},
         )
 
-    def db_ids(self) -> tuple[dict[str, int | None], dict[str, int | None]]:
-        """Order -> monday item id and line -> subitem id; None for rows that are not SYNCED."""
-        t, lines = self.tables.target, self.tables.lines
+    def _first_row_error(self) -> str:
+        """The first row-level error the engine wrote (it names the column and value), if any."""
+        t = self.tables.target
         with self.db.connect() as conn:
-            orders = conn.execute(sa.select(t.c["AAG ORDER NUMBER"], t.c.monday_item_id, t.c.sync_state)).all()
-            subs = conn.execute(
-                sa.select(lines.c.line_uuid, lines.c.monday_subitem_id, lines.c.sync_state, lines.c.qty)
-            ).all()
-        synced = SyncState.SYNCED.value
-        items = {str(o): (int(i) if i is not None and s == synced else None) for o, i, s in orders}
-        subitems = {
-            str(u): (int(i) if i is not None and s == synced else None)
-            for u, i, s, q in subs
-            if i is not None or (q or 0) > 0
-        }
-        return items, subitems
+            message = conn.execute(
+                sa.select(t.c.sync_error_message).where(t.c.sync_error_message.is_not(None)).limit(1)
+            ).scalar()
+        return f"; first row error: {message}" if message else ""
+
+
+def _note(message: str) -> None:
+    """Keep the first few distinct errors: the page and the gate name the real cause of a failed run."""
+    if message not in TALLY.errors and len(TALLY.errors) < MAX_ERRORS:
+        TALLY.errors.append(message[:300])
 
 
 # ------------------------------------------------------------------------------------------- listeners
@@ -270,21 +291,13 @@ def _sample_rss() -> None:
 
 @events.quitting.add_listener  # type: ignore[untyped-decorator]
 def _on_quitting(environment: Environment, **_: Any) -> None:
-    """Reconcile the emulator with every user's database, judge the thresholds, set the exit code."""
+    """Write what this process measured (and each user's database and boards), set the exit code.
+
+    The exit code judges what the locustfile can see; the staging reconciliation and the baseline
+    are judged by ``run_load_test`` afterwards (:data:`RUNNER_JUDGED`).
+    """
     if isinstance(environment.runner, MasterRunner):
         return
-    reconciliation = Reconciliation()
-    if TALLY.users:
-        ops = httpx.get(f"{URL}/_emulator/oplog", timeout=120).raise_for_status().json()["operations"]
-        for user in TALLY.users:
-            items, subitems = user.db_ids()
-            reconciliation += reconcile(
-                ops,
-                board_id=str(user.board_id),
-                subitem_board_id=str(user.subitem_board_id),
-                item_ids=items,
-                subitem_ids=subitems,
-            )
     requests = failures = 0
     writes = None
     for (_name, method), entry in environment.stats.entries.items():
@@ -312,11 +325,13 @@ def _on_quitting(environment: Environment, **_: Any) -> None:
         records_failed=TALLY.records_failed,
         peak_rss_mb=TALLY.peak_rss / 1_048_576 if TALLY.peak_rss else None,
         http_429=TALLY.http_429,
-        reconciliation=reconciliation,
+        reconciliation=None,
         runs=TALLY.runs,
         latency_ms=latency,
+        record_writes=TALLY.record_writes,
+        records_applied=TALLY.records_applied,
     )
-    verdicts = evaluate(PROFILE, measured)
+    verdicts = [v for v in evaluate(PROFILE, measured) if v.name not in RUNNER_JUDGED]
     environment.process_exit_code = exit_code(verdicts)
     result = {
         "profile": PROFILE.name,
@@ -331,13 +346,19 @@ def _on_quitting(environment: Environment, **_: Any) -> None:
         "http_429": TALLY.http_429,
         "latency_ms": latency,
         "peak_rss_mb_locust_process": round(measured.peak_rss_mb or 0.0, 1),
-        "reconciliation": {**reconciliation.__dict__, "problems": list(reconciliation.problems)},
+        "record_writes": TALLY.record_writes,
+        "records_applied": TALLY.records_applied,
+        "batch_size": BATCH,
+        "environment": ENV,
+        "errors": TALLY.errors,
+        "user_boards": [
+            {"db_url": u.db_url, "board_id": u.board_id, "subitem_board_id": u.subitem_board_id} for u in TALLY.users
+        ],
         "verdicts": [v.__dict__ for v in verdicts],
         "exit_code": environment.process_exit_code,
     }
     OUT.mkdir(parents=True, exist_ok=True)
     (OUT / RESULT_FILE).write_text(json.dumps(result, indent=2), encoding="utf-8")
-    for user in TALLY.users:
+    for user in TALLY.users:  # the databases stay: the runner reconciles them, then removes the scratch folder
         user.client.http.close()
         user.db.dispose()
-        shutil.rmtree(user.folder, ignore_errors=True)

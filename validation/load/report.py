@@ -5,6 +5,8 @@ The throughput chart is drawn as inline SVG from Locust's ``locust_stats_history
 records monday applied as their size, so *count x average size* is the cumulative number of
 records at each second, and its slope is records/s. Request rates come from the ``mutation``
 rows the same way. No script, no external asset: the page opens from a CI artifact as is.
+The page is the packaged Jinja2 template ``loadtest.html.j2``; it shows the threshold that was
+actually enforced and, for a failed run, the causes the runner named.
 """
 
 from __future__ import annotations
@@ -17,8 +19,10 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from validation.render import render, trusted
+
 if TYPE_CHECKING:
-    from validation.load.runner import LoadTestResult
+    from validation.load.outcome import LoadTestResult
 
 __all__ = ["history_series", "svg_chart", "write_report"]
 
@@ -129,12 +133,6 @@ def _stats_rows(path: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(handle))
 
 
-def _table(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
-    head = "".join(f"<th>{html.escape(str(h))}</th>" for h in header)
-    body = "".join("<tr>" + "".join(f"<td>{html.escape(str(c))}</td>" for c in row) + "</tr>" for row in rows)
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
-
-
 def write_report(result: LoadTestResult) -> None:
     """Write ``loadtest.json`` and ``loadtest.html`` into the result's report folder."""
     data = result.as_dict()
@@ -144,20 +142,13 @@ def write_report(result: LoadTestResult) -> None:
 
 def _html(result: LoadTestResult, data: Mapping[str, Any]) -> str:
     m, p, b = result.measured, result.profile, result.baseline
-    verdict_rows = [
-        (
-            "PASS" if v.passed else ("FAIL" if v.gating else "below (info)"),
-            v.name,
-            "—" if v.measured is None else f"{v.measured:,}",
-            f"{v.comparison} {v.limit:,}",
-            v.note,
-        )
-        for v in result.verdicts
-    ]
-    reference = {"200 records/s gate": p.thresholds.min_records_per_s} if p.thresholds.min_records_per_s else {}
+    enforced = p.thresholds.min_records_per_s
+    reference = {f"enforced {enforced:g} records/s": enforced} if enforced else {}
     if p.budget_bound_per_s:
-        reference = {"budget bound": p.budget_bound_per_s}
+        reference[f"budget bound {p.budget_bound_per_s:.1f} records/s"] = p.budget_bound_per_s
     chart = svg_chart(history_series(result.files["locust_history"]), reference=reference)
+    if "<svg" not in chart and result.causes:
+        chart = f"<p><em>No throughput history: {html.escape(result.causes[0])}</em></p>"
     stats = [
         (
             r["Type"],
@@ -175,68 +166,45 @@ def _html(result: LoadTestResult, data: Mapping[str, Any]) -> str:
     ]
     rec = m.reconciliation
     ratio = data.get("engine_over_baseline")
-    status = "PASSED" if result.passed else "FAILED"
-    links = " · ".join(
-        f'<a href="{html.escape(p.name)}">{html.escape(p.name)}</a>'
-        for k, p in result.files.items()
-        if k not in ("html",) and p.is_file()
+    figures = [
+        ("records synced (items + subitems, from RunSummary)", f"{m.records:,}"),
+        ("users' working window", f"{m.elapsed_s:.1f} s over {m.runs} sync runs"),
+        ("engine records/s", f"{m.records_per_s:,.1f}"),
+        ("records per write request (config batch size)", f"{m.records_per_write or 0:.1f} ({result.batch_size})"),
+        (
+            "baseline records/s (one request per record)",
+            f"{b.get('records_per_s')} ({b.get('records')} records, {b.get('duration_s')} s, {b.get('users')} users)",
+        ),
+        ("engine / baseline", f"{ratio}x" if ratio is not None else "— (no baseline)"),
+        (
+            "write latency p50 / p95 / p99 / max ms",
+            " / ".join(_ms(m.latency_ms.get(k)) for k in ("p50", "p95", "p99", "max")),
+        ),
+        ("HTTP requests / failed", f"{m.requests:,} / {m.request_failures:,}"),
+        ("records failed", f"{m.records_failed:,}"),
+        ("HTTP 429 answers", f"{m.http_429:,}"),
+        ("peak RSS of the Locust process tree", f"{m.peak_rss_mb} MB"),
+        ("eligible staging orders / lines", f"{rec.orders:,} / {rec.lines:,}" if rec else "not reconciled"),
+        ("lost / duplicated / not SYNCED", f"{rec.lost} / {rec.duplicated} / {rec.not_synced}" if rec else "—"),
+    ]
+    return render(
+        "loadtest.html.j2",
+        p=p,
+        m=m,
+        status="PASSED" if result.passed else "FAILED",
+        passed=result.passed,
+        causes=result.causes,
+        environment=result.environment,
+        batch_size=result.batch_size,
+        locust_exit_code=result.locust_exit_code,
+        verdicts=result.verdicts,
+        chart=trusted(chart),
+        figures=figures,
+        problems=list(rec.problems) if rec else [],
+        stats=stats,
+        baseline=b,
+        links=[f.name for k, f in result.files.items() if k != "html" and f.is_file()],
     )
-    return f"""<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>ordersync load test: {html.escape(p.name)} — {status}</title>
-<style>
-body{{font:14px/1.45 system-ui,sans-serif;margin:24px;max-width:1000px;color:#1f2328}}
-table{{border-collapse:collapse;margin:8px 0 18px}}
-td,th{{border:1px solid #d0d7de;padding:3px 8px;text-align:left}}
-th{{background:#f6f8fa}}.PASSED{{color:#1a7f37}}
-.FAILED{{color:#d1242f}}code{{background:#f6f8fa;padding:1px 4px}}
-</style></head><body>
-<h1>Load test <code>{html.escape(p.name)}</code>: <span class="{status}">{status}</span></h1>
-<p>{html.escape(p.description)}</p>
-<p>{p.users} Locust users, each driving the real <code>sync.engine.run_with</code> on its own cloned board pair of
-one emulator server ({p.latency_ms} ms ± {p.jitter_ms} ms latency, batch {p.batch_size} aliases,
-budget {p.complexity_budget_per_minute or "none"}/min, request limit {p.rate_limit_per_minute or "none"}/min).
-Locust exit code {result.locust_exit_code}.</p>
-<h2>Verdicts</h2>
-{_table(("verdict", "threshold", "measured", "limit", "note"), verdict_rows)}
-<h2>Throughput over time</h2>
-{chart}
-<h2>Figures</h2>
-{
-        _table(
-            ("figure", "value"),
-            [
-                ("records synced (items + subitems, from RunSummary)", f"{m.records:,}"),
-                ("users' working window", f"{m.elapsed_s:.1f} s over {m.runs} sync runs"),
-                ("engine records/s", f"{m.records_per_s:,.1f}"),
-                (
-                    "baseline records/s (one request per record)",
-                    f"{b.get('records_per_s')} ({b.get('records')} records, "
-                    f"{b.get('duration_s')} s, {b.get('users')} users)",
-                ),
-                ("engine / baseline", f"{ratio}x" if ratio is not None else "—"),
-                (
-                    "write latency p50 / p95 / p99 / max ms",
-                    " / ".join(_ms(m.latency_ms.get(k)) for k in ("p50", "p95", "p99", "max")),
-                ),
-                ("HTTP requests / failed", f"{m.requests:,} / {m.request_failures:,}"),
-                ("records failed", f"{m.records_failed:,}"),
-                ("HTTP 429 answers", f"{m.http_429:,}"),
-                ("peak RSS of the Locust process tree", f"{m.peak_rss_mb} MB"),
-                ("reconciled orders / lines", f"{rec.orders:,} / {rec.lines:,}"),
-                ("lost / duplicated / not SYNCED", f"{rec.lost} / {rec.duplicated} / {rec.not_synced}"),
-            ],
-        )
-    }
-{"<p>Reconciliation problems: " + html.escape("; ".join(rec.problems)) + "</p>" if rec.problems else ""}
-<h2>Requests by name (Locust)</h2>
-<p><code>records</code> rows count records applied per batch (size = records); <code>sync run</code> is one
-whole engine run (size = records synced).</p>
-{_table(("type", "name", "count", "failures", "p50 ms", "p95 ms", "p99 ms", "max ms", "per s"), stats)}
-<h2>Baseline</h2>
-<p>{html.escape(str(b.get("method", "")))}. Errors: {html.escape("; ".join(b.get("errors") or []) or "none")}.</p>
-<p>Files: {links}</p>
-</body></html>
-"""
 
 
 def _ms(value: object) -> str:

@@ -1,32 +1,38 @@
-"""Load-test rules: profiles, thresholds, verdicts and the lost/duplicate reconciliation.
+"""Load-test rules: profiles, thresholds, verdicts, and what the load-test gate's profile must be.
 
 Pure and dependency-light on purpose: the locustfile (inside the measured process), the
 baseline, the scale benchmark and the orchestrating runner in :mod:`validation.load.runner`
 all judge with these same functions, so Locust's exit code and the report can never
-disagree on a rule.
+disagree on a rule. The staging reconciliation lives in :mod:`validation.load.reconcile`.
 """
 
 from __future__ import annotations
 
 import json
 import tomllib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
 from sync.config import Config
 from sync.shipped import PROFILES_NAME, shipped_path
+from validation.load.reconcile import Reconciliation
 
 __all__ = [
+    "CONFIG_ENV",
     "COST_PER_RECORD",
     "ENV_NAME",
+    "ENV_NAME_ENV",
+    "GATE_MIN_LATENCY_MS",
     "LOCUSTFILE",
     "OUT_ENV",
     "PROFILES_PATH",
     "PROFILE_ENV",
     "RESULT_FILE",
+    "RUNNER_JUDGED",
     "SCRATCH_ENV",
+    "SEED_MIN_RECORDS_PER_S",
     "URL_ENV",
     "LoadProfile",
     "Measured",
@@ -35,8 +41,8 @@ __all__ = [
     "Verdict",
     "evaluate",
     "exit_code",
+    "gate_profile_problems",
     "load_profile",
-    "reconcile",
     "user_config",
 ]
 
@@ -51,8 +57,16 @@ PROFILE_ENV = "ORDERSYNC_LOAD_PROFILE"  # the profile as JSON
 URL_ENV = "ORDERSYNC_LOAD_URL"  # the emulator's base URL, e.g. http://127.0.0.1:8123
 OUT_ENV = "ORDERSYNC_LOAD_OUT"  # where the locustfile writes locust_result.json
 SCRATCH_ENV = "ORDERSYNC_LOAD_SCRATCH"  # the run's scratch folder for users' databases (removed after the run)
+CONFIG_ENV = "ORDERSYNC_LOAD_CONFIG"  # the config under test as JSON (default: the shipped config)
+ENV_NAME_ENV = "ORDERSYNC_LOAD_ENV"  # the environment under test whose board pair every user clones
 RESULT_FILE = "locust_result.json"
-ENV_NAME = "development"  # the shipped config's environment whose boards are cloned for every user
+ENV_NAME = "development"  # the default environment under test (the shipped config's dev boards)
+#: The seed plan's throughput gate (TASK021): the gate never judges against less.
+SEED_MIN_RECORDS_PER_S = 200.0
+#: monday's realistic round trip for a mutation; the gate's profile must simulate at least this (with jitter).
+GATE_MIN_LATENCY_MS = 250
+#: Verdicts only the orchestrating runner can judge (the staging reconciliation, the baseline).
+RUNNER_JUDGED = frozenset({"lost records", "duplicated records", "rows not SYNCED", "baseline records"})
 
 
 # ---------------------------------------------------------------------------------------------- profiles
@@ -79,7 +93,7 @@ class LoadProfile:
     stop_timeout_s: int = 60
     orders_per_run: int = 200
     orders_per_user: int = 10_000
-    batch_size: int = 50
+    batch_size: int | None = None  # None: the config under test's [sync] batch_size (the gate never overrides it)
     latency_ms: int = 0
     jitter_ms: int = 0
     rate_429: float = 0.0
@@ -130,11 +144,22 @@ def load_profile(name: str, path: Path = PROFILES_PATH) -> LoadProfile:
 
 
 def user_config(
-    base: Config, profile: LoadProfile, url: str, db_url: str, board_id: int, subitem_board_id: int
+    base: Config,
+    profile: LoadProfile,
+    url: str,
+    db_url: str,
+    board_id: int,
+    subitem_board_id: int,
+    *,
+    env_name: str = ENV_NAME,
 ) -> Config:
-    """``base`` with one user's database and cloned boards, the emulator's URL and the profile's tuning."""
+    """``base`` (the config under test) with one user's database, cloned boards and the emulator's URL.
+
+    The mapping, batch size and client settings stay the config's own; a profile's ``batch_size``
+    and pacing shares apply only when the profile sets them (``pace = true`` / ``batch_size``).
+    """
     raw = base.model_dump()
-    env = raw["environments"][ENV_NAME]
+    env = raw["environments"][env_name]
     env["database"] = {"url": db_url}
     env["monday"].update(
         api_url=f"{url.rstrip('/')}/v2",
@@ -143,39 +168,37 @@ def user_config(
         subitem_board_id=subitem_board_id,
         emulator_state=None,
     )
-    raw["sync"].update(
-        batch_size=profile.batch_size,
-        complexity_budget_per_minute=profile.user_share(profile.complexity_budget_per_minute),
-        requests_per_minute=profile.user_share(profile.rate_limit_per_minute),
-    )
-    raw["environments"] = {ENV_NAME: env}
-    raw["active_environment"] = ENV_NAME
+    if profile.batch_size is not None:
+        raw["sync"]["batch_size"] = profile.batch_size
+    if profile.pace:
+        raw["sync"].update(
+            complexity_budget_per_minute=profile.user_share(profile.complexity_budget_per_minute),
+            requests_per_minute=profile.user_share(profile.rate_limit_per_minute),
+        )
+    raw["environments"] = {env_name: env}
+    raw["active_environment"] = env_name
     return Config.model_validate(raw)
 
 
-# ---------------------------------------------------------------------------------------------- verdicts
-@dataclass(frozen=True)
-class Reconciliation:
-    """Emulator oplog vs the users' databases: what monday has that the DB lacks, and vice versa."""
-
-    orders: int = 0
-    lines: int = 0
-    lost: int = 0
-    duplicated: int = 0
-    not_synced: int = 0
-    problems: tuple[str, ...] = ()
-
-    def __add__(self, other: Reconciliation) -> Reconciliation:
-        return Reconciliation(
-            self.orders + other.orders,
-            self.lines + other.lines,
-            self.lost + other.lost,
-            self.duplicated + other.duplicated,
-            self.not_synced + other.not_synced,
-            (self.problems + other.problems)[:50],
+def gate_profile_problems(profile: LoadProfile) -> list[str]:
+    """Why ``profile`` cannot judge the load-test gate (empty: it can): never below the seed's figures."""
+    problems = []
+    if profile.thresholds.min_records_per_s < SEED_MIN_RECORDS_PER_S:
+        problems.append(
+            f"profile {profile.name!r} gates at min_records_per_s {profile.thresholds.min_records_per_s:g}, "
+            f"below the seed's {SEED_MIN_RECORDS_PER_S:g}"
         )
+    if profile.latency_ms < GATE_MIN_LATENCY_MS or profile.jitter_ms <= 0:
+        problems.append(
+            f"profile {profile.name!r} simulates {profile.latency_ms} ms ± {profile.jitter_ms} ms; "
+            f"the gate needs ≥ {GATE_MIN_LATENCY_MS} ms with jitter"
+        )
+    if profile.batch_size is not None:
+        problems.append(f"profile {profile.name!r} sets batch_size: the gate judges the config's own")
+    return problems
 
 
+# ---------------------------------------------------------------------------------------------- verdicts
 @dataclass(frozen=True)
 class Measured:
     """The numbers a run produced; every verdict is computed from these and nothing else."""
@@ -187,9 +210,17 @@ class Measured:
     records_failed: int
     peak_rss_mb: float | None
     http_429: int
-    reconciliation: Reconciliation
+    reconciliation: Reconciliation | None  # None: not reconciled (yet); every verdict on it fails closed
     runs: int = 0
     latency_ms: dict[str, float] = field(default_factory=dict)
+    record_writes: int = 0  # create/change/delete requests that carried records
+    records_applied: int = 0  # records monday applied in those requests (counted per request, runs finished or not)
+    baseline_records: int | None = None  # records the naive baseline synced; None: it did not run
+
+    @property
+    def records_per_write(self) -> float | None:
+        """Records per record-carrying request: the batch size the engine actually achieved."""
+        return self.records_applied / self.record_writes if self.record_writes else None
 
     @property
     def records_per_s(self) -> float:
@@ -235,9 +266,34 @@ def evaluate(profile: LoadProfile, measured: Measured) -> list[Verdict]:
         _check("records synced", measured.records, ">=", 1, note="a run that synced nothing proves nothing"),
         _check("records/s", measured.records_per_s, ">=", t.min_records_per_s),
         _check("failure ratio", measured.failure_ratio, "<=", t.max_failure_ratio),
-        _check("lost records", rec.lost, "<=", 0, note="synced in the DB but not created on the board"),
-        _check("duplicated records", rec.duplicated, "<=", 0, note="created on the board more than once"),
-        _check("rows not SYNCED", rec.not_synced, "<=", 0, note="every inserted order and line ends SYNCED"),
+        _check(
+            "lost records",
+            rec.lost if rec else None,
+            "<=",
+            0,
+            note="eligible staging orders/lines not on the board",
+        ),
+        _check(
+            "duplicated records",
+            rec.duplicated if rec else None,
+            "<=",
+            0,
+            note="on the board more than once, or not asked for by staging",
+        ),
+        _check(
+            "rows not SYNCED",
+            rec.not_synced if rec else None,
+            "<=",
+            0,
+            note="every eligible order and line ends SYNCED",
+        ),
+        _check(
+            "baseline records",
+            measured.baseline_records,
+            ">=",
+            1,
+            note="the naive one-request-per-record baseline must run to compare against",
+        ),
     ]
     if t.target_records_per_s is not None:
         verdicts.append(
@@ -281,42 +337,3 @@ def exit_code(verdicts: Sequence[Verdict]) -> int:
     """0 when every gating verdict passed (and there was at least one), else 1."""
     gating = [v for v in verdicts if v.gating]
     return 0 if gating and all(v.passed for v in gating) else 1
-
-
-def reconcile(
-    operations: Iterable[Mapping[str, Any]],
-    *,
-    board_id: str,
-    subitem_board_id: str,
-    item_ids: Mapping[str, int | None],
-    subitem_ids: Mapping[str, int | None],
-) -> Reconciliation:
-    """Compare one user's DB (order -> item id, line -> subitem id; None = not synced) with the oplog.
-
-    Lost: a DB id with no ``create_item``/``create_subitem`` on the user's board. Duplicated: a
-    create on the board no DB row points at, or one id created twice. Not synced: a row without id.
-    """
-    created: dict[str, list[str]] = {"create_item": [], "create_subitem": []}
-    for op in operations:
-        kind = str(op.get("op"))
-        board = str(op.get("board_id"))
-        if (kind == "create_item" and board == board_id) or (kind == "create_subitem" and board == subitem_board_id):
-            created[kind].append(str(op.get("item_id")))
-    problems: list[str] = []
-    lost = duplicated = not_synced = 0
-    for kind, wanted in (("create_item", item_ids), ("create_subitem", subitem_ids)):
-        on_board = created[kind]
-        ids = {str(v) for v in wanted.values() if v is not None}
-        not_synced += sum(1 for v in wanted.values() if v is None)
-        missing = ids - set(on_board)
-        extra = [i for i in on_board if i not in ids]
-        twice = len(on_board) - len(set(on_board))
-        lost += len(missing)
-        duplicated += len(extra) + twice
-        if missing:
-            problems.append(
-                f"{kind}: {len(missing)} id(s) in the DB never created on board, e.g. {sorted(missing)[:3]}"
-            )
-        if extra or twice:
-            problems.append(f"{kind}: {len(extra)} orphan and {twice} repeated create(s) on the board")
-    return Reconciliation(len(item_ids), len(subitem_ids), lost, duplicated, not_synced, tuple(problems))

@@ -6,34 +6,47 @@
    limits (in a thread of this process: the Locust process is the one being measured);
 2. runs ``locust -f validation/load/locustfile.py --headless`` as a subprocess (cwd: a scratch
    folder that is removed afterwards; every path it gets is absolute); every simulated user
-   drives the real :func:`sync.engine.run_with` against its own cloned board pair, and the
-   locustfile reconciles the emulator's oplog with each user's database when it quits;
+   drives the real :func:`sync.engine.run_with` with the *config under test* (its mapping,
+   batch size and client settings) against its own clone of that environment's board pair;
 3. samples the peak RSS of the Locust process tree with psutil;
-4. syncs the same kind of data the naive way (one request per record, the ``monday`` PyPI
-   client) against the same server: :mod:`validation.load.baseline`;
-5. judges every threshold of the profile and writes ``loadtest.json`` and the sign-off page
-   ``loadtest.html`` next to Locust's own HTML and CSVs.
+4. reconciles every user's *staging* table with its boards in the emulator (in this process):
+   each eligible order and line must be on the board exactly once (:mod:`validation.load.reconcile`);
+5. syncs the same kind of data the naive way (one request per record, the ``monday`` PyPI
+   client) against the same server: :mod:`validation.load.baseline`; it always runs;
+6. judges every threshold of the profile, names the causes of a failed run and writes
+   ``loadtest.json`` and the sign-off page ``loadtest.html`` next to Locust's own HTML and CSVs.
 
 The verdict logic lives in :mod:`validation.load.rules`, shared with the locustfile.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
 import tempfile
 import threading
-from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, field, replace
+from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
-from typing import Any
 
 import psutil
 
+from sync.config import Config, load_config
+from sync.demo import shipped_config_path
 from validation.gates.runner import GateContext, GateResult, gate_result
+from validation.load.outcome import (
+    LoadTestResult,
+    causes,
+    describe,
+    measured_from,
+    read_locust_result,
+    reconcile_users,
+)
 from validation.load.rules import (
+    CONFIG_ENV,
+    ENV_NAME,
+    ENV_NAME_ENV,
     LOCUSTFILE,
     OUT_ENV,
     PROFILE_ENV,
@@ -42,60 +55,12 @@ from validation.load.rules import (
     SCRATCH_ENV,
     URL_ENV,
     LoadProfile,
-    Measured,
-    Reconciliation,
-    Verdict,
     evaluate,
-    exit_code,
+    gate_profile_problems,
     load_profile,
 )
 
 __all__ = ["LoadGate", "LoadTestResult", "describe", "run_load_test"]
-
-
-# ---------------------------------------------------------------------------------------------- the run
-@dataclass(frozen=True)
-class LoadTestResult:
-    """What :func:`run_load_test` measured and judged, and where the report files are."""
-
-    profile: LoadProfile
-    measured: Measured
-    verdicts: list[Verdict]
-    baseline: dict[str, Any]
-    locust_exit_code: int
-    report_dir: Path
-    files: dict[str, Path]
-    locust: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def passed(self) -> bool:
-        """Every gating verdict passed and Locust itself exited 0."""
-        return exit_code(self.verdicts) == 0 and self.locust_exit_code == 0
-
-    @property
-    def ratio(self) -> float | None:
-        """Engine records/s over baseline records/s."""
-        base = float(self.baseline.get("records_per_s") or 0)
-        return self.measured.records_per_s / base if base > 0 else None
-
-    def as_dict(self) -> dict[str, Any]:
-        """JSON-ready form (``loadtest.json``)."""
-        m = self.measured
-        return {
-            "profile": asdict(self.profile),
-            "passed": self.passed,
-            "locust_exit_code": self.locust_exit_code,
-            "measured": {
-                **asdict(m),
-                "records_per_s": round(m.records_per_s, 2),
-                "failure_ratio": round(m.failure_ratio, 6),
-            },
-            "baseline": self.baseline,
-            "engine_over_baseline": round(self.ratio, 1) if self.ratio is not None else None,
-            "verdicts": [asdict(v) for v in self.verdicts],
-            "locust": self.locust,
-            "files": {k: p.name for k, p in self.files.items()},
-        }
 
 
 class _RssSampler(threading.Thread):
@@ -159,9 +124,19 @@ def _locust_command(profile: LoadProfile, report_dir: Path) -> list[str]:
 
 
 def run_load_test(
-    profile_name: str, report_dir: Path, *, duration_s: int | None = None, profiles_path: Path = PROFILES_PATH
+    profile_name: str,
+    report_dir: Path,
+    *,
+    duration_s: int | None = None,
+    profiles_path: Path = PROFILES_PATH,
+    config: Config | None = None,
+    env_name: str = ENV_NAME,
 ) -> LoadTestResult:
-    """Run one profile end to end (emulator, Locust, baseline, verdicts) and write the report files."""
+    """Run one profile end to end (emulator, Locust, reconciliation, baseline, verdicts); write the report.
+
+    ``config``/``env_name``: the config and environment under test (default: the shipped config's
+    development environment); their mapping, batch size and client settings are what is measured.
+    """
     from sync.emulator import FaultProfile, build_emulator, serve
     from validation.load.baseline import run_baseline
     from validation.load.report import write_report
@@ -169,6 +144,7 @@ def run_load_test(
     profile = load_profile(profile_name, profiles_path)
     if duration_s is not None:
         profile = replace(profile, run_time_s=int(duration_s))
+    config = config or load_config(shipped_config_path())
     report_dir = Path(report_dir).resolve()  # Locust runs elsewhere: it gets absolute paths only
     report_dir.mkdir(parents=True, exist_ok=True)
     emulator = build_emulator(
@@ -195,6 +171,8 @@ def run_load_test(
             URL_ENV: url,
             OUT_ENV: str(report_dir),
             SCRATCH_ENV: scratch.name,
+            CONFIG_ENV: config.model_dump_json(),
+            ENV_NAME_ENV: env_name,
         }
         (report_dir / RESULT_FILE).unlink(missing_ok=True)
         log = (report_dir / "locust.log").open("w", encoding="utf-8")
@@ -210,15 +188,22 @@ def run_load_test(
                 proc.kill()
                 code = proc.wait()
             peak_mb = sampler.stop()
-        locust = _read_locust_result(report_dir)
+        locust = read_locust_result(report_dir)
+        reconciliation = reconcile_users(locust, config, env_name, emulator.state)
         baseline = run_baseline(
-            url, profile, users=profile.users, duration_s=profile.baseline_s, scratch=Path(scratch.name)
+            url,
+            profile,
+            users=profile.users,
+            duration_s=profile.baseline_s,
+            scratch=Path(scratch.name),
+            config=config,
+            env_name=env_name,
         )
     finally:
         server.shutdown()
         server.server_close()
         scratch.cleanup()
-    measured = _measured(locust, peak_mb)
+    measured = measured_from(locust, peak_mb, reconciliation, baseline)
     verdicts = evaluate(profile, measured)
     files = {
         "locust_html": report_dir / "locust.html",
@@ -229,38 +214,13 @@ def run_load_test(
         "json": report_dir / "loadtest.json",
         "html": report_dir / "loadtest.html",
     }
-    result = LoadTestResult(profile, measured, verdicts, baseline, code, report_dir, files, locust)
+    batch = int(locust.get("batch_size") or profile.batch_size or config.sync.batch_size)
+    result = LoadTestResult(profile, measured, verdicts, baseline, code, report_dir, files, locust, env_name, batch)
+    result.causes.extend(causes(result))
     write_report(result)
     return result
 
 
-def _read_locust_result(report_dir: Path) -> dict[str, Any]:
-    path = report_dir / RESULT_FILE
-    if not path.is_file():
-        return {"error": f"{RESULT_FILE} missing: the locustfile did not reach its quitting listener"}
-    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
-    return data
-
-
-def _measured(locust: Mapping[str, Any], peak_rss_mb: float) -> Measured:
-    """Fold the locustfile's numbers with the RSS measured here (the tree: Locust and its children)."""
-    rec = dict(locust.get("reconciliation") or {})
-    rec["problems"] = tuple(rec.get("problems") or ())
-    return Measured(
-        records=int(locust.get("records", 0)),
-        elapsed_s=float(locust.get("elapsed_s", 0.0)),
-        requests=int(locust.get("requests", 0)),
-        request_failures=int(locust.get("request_failures", 0)),
-        records_failed=int(locust.get("records_failed", 0)),
-        peak_rss_mb=round(peak_rss_mb, 1) if peak_rss_mb > 0 else None,
-        http_429=int(locust.get("http_429", 0)),
-        reconciliation=Reconciliation(**rec) if rec else Reconciliation(not_synced=-1, problems=("not reconciled",)),
-        runs=int(locust.get("runs", 0)),
-        latency_ms={k: float(v) for k, v in (locust.get("latency_ms") or {}).items()},
-    )
-
-
-# ---------------------------------------------------------------------------------------------- gate
 class LoadGate:
     """Gate ``load-test``: a short real Locust run of the engine against the emulator meets its thresholds.
 
@@ -271,54 +231,55 @@ class LoadGate:
     description = "A short real Locust run of the sync engine against the emulator meets its profile's thresholds."
 
     def run(self, ctx: GateContext) -> GateResult:
-        """Run the profile into the gate's evidence folder and turn the verdicts into a GateResult."""
-        profile = str(ctx.options.get("load_profile") or "ci")
+        """Run the gate's profile with the config and environment under test; the verdicts decide."""
+        name = str(ctx.options.get("load_profile") or "ci")
         duration = ctx.options.get("load_duration_s")
-        profiles = ctx.config.project_file("load_profiles")
+        profiles = ctx.config.project_file("load_profiles").path
+        problems = gate_profile_problems(load_profile(name, profiles))
+        if problems:
+            return gate_result(
+                ctx,
+                self.name,
+                passed=False,
+                summary="; ".join(problems),
+                metrics={"profile_problems": len(problems)},
+                evidence=[],
+            )
         result = run_load_test(
-            profile,
+            name,
             ctx.evidence_dir(self.name),
             duration_s=int(duration) if duration else None,
-            profiles_path=profiles.path,
+            profiles_path=profiles,
+            config=ctx.config,
+            env_name=ctx.env_name,
         )
-        missed = [v.name for v in result.verdicts if v.gating and not v.passed]
-        m = result.measured
-        summary = (
-            f"profile {profile}: {m.records} records at {m.records_per_s:.0f}/s, "
-            f"{m.reconciliation.lost} lost, {m.reconciliation.duplicated} duplicated; "
-            + (f"missed: {', '.join(missed)}" if missed else "every threshold met")
+        m, t = result.measured, result.profile.thresholds
+        rec = m.reconciliation
+        head = (
+            f"profile {name} ({result.profile.latency_ms} ms ± {result.profile.jitter_ms} ms, config batch size "
+            f"{result.batch_size}): {m.records} records at {m.records_per_s:.0f}/s (gate ≥ {t.min_records_per_s:g}/s), "
+            f"baseline {result.baseline.get('records_per_s')}/s, "
+            + (f"{rec.lost} lost, {rec.duplicated} duplicated" if rec else "not reconciled")
         )
+        summary = head + ("; " + "; ".join(result.causes) if result.causes else "; every threshold met")
         metrics = {
             "checked": sum(1 for v in result.verdicts if v.gating),
             "records": m.records,
             "records_per_s": round(m.records_per_s, 1),
+            "min_records_per_s": t.min_records_per_s,
+            "latency_ms": result.profile.latency_ms,
+            "batch_size": result.batch_size,
+            "records_per_write": round(m.records_per_write, 1) if m.records_per_write else None,
             "baseline_records_per_s": result.baseline.get("records_per_s"),
+            "engine_over_baseline": round(result.ratio, 1) if result.ratio is not None else None,
             "peak_rss_mb": m.peak_rss_mb,
-            "lost": m.reconciliation.lost,
-            "duplicated": m.reconciliation.duplicated,
+            "max_rss_mb": t.max_rss_mb,
+            "lost": rec.lost if rec else None,
+            "duplicated": rec.duplicated if rec else None,
             "locust_exit_code": result.locust_exit_code,
         }
         evidence = [p for k, p in result.files.items() if k in ("html", "json", "locust_html") and p.is_file()]
         return gate_result(ctx, self.name, passed=result.passed, summary=summary, metrics=metrics, evidence=evidence)
-
-
-def describe(result: LoadTestResult) -> list[str]:
-    """The figures and verdicts of a run as printable lines (the CLI and ``python -m`` print these)."""
-    m, b = result.measured, result.baseline
-    ratio = round(result.ratio, 1) if result.ratio is not None else None
-    latency = ", ".join(f"{k} {v:.0f}" for k, v in m.latency_ms.items()) or "none"
-    lines = [
-        f"profile {result.profile.name}: {m.records} records in {m.elapsed_s:.1f}s = {m.records_per_s:.1f}/s "
-        f"over {m.runs} runs; baseline {b.get('records_per_s')}/s; engine/baseline {ratio}x",
-        f"write latency ms {latency}; peak RSS {m.peak_rss_mb} MB; 429s {m.http_429}; "
-        f"lost {m.reconciliation.lost}, duplicated {m.reconciliation.duplicated}, "
-        f"not synced {m.reconciliation.not_synced}",
-    ]
-    for v in result.verdicts:
-        mark = "PASS" if v.passed else ("FAIL" if v.gating else "below (info)")
-        lines.append(f"  {mark:12} {v.name}: {v.measured} {v.comparison} {v.limit} {v.note}".rstrip())
-    lines.append(f"report: {result.files['html']}")
-    return lines
 
 
 def main(argv: Sequence[str] | None = None) -> int:
