@@ -21,7 +21,12 @@ from sync.plan import ItemOp, RowReject
 if TYPE_CHECKING:
     from sync.run_parts import RunParts
 
-__all__ = ["RunCounters", "RunSummary", "build_summary"]
+__all__ = ["RunCounters", "RunSummary", "build_summary", "warning_rows"]
+
+#: Errors, rejects and warnings kept verbatim in a summary (and its JSON).
+MAX_LISTED = 200
+#: Warnings printed in the summary table; the count is always shown.
+WARNINGS_SHOWN = 10
 
 
 @dataclass
@@ -50,7 +55,7 @@ class RunCounters:
 
     def note_error(self, entity: str, order: str | None, message: str) -> None:
         """Remember one failed write for the summary (the first 200 are kept verbatim)."""
-        if len(self.errors) < 200:
+        if len(self.errors) < MAX_LISTED:
             self.errors.append({"entity": entity, "order": order, "message": message})
 
     def note_customer(self, customer: str, ok: bool) -> None:
@@ -113,6 +118,7 @@ class RunSummary:
     errors: list[dict[str, Any]]
     rejects: list[dict[str, Any]]
     warnings: list[str]
+    warnings_count: int = 0
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready summary."""
@@ -194,6 +200,17 @@ def build_summary(run: RunParts, changes: Mapping[str, Any], duration_s: float, 
         changes=dict(changes),
         plan=plan,
         errors=c.errors,
-        rejects=[asdict(r) for r in c.rejected[:200]],
-        warnings=c.warnings[:200],
+        rejects=[asdict(r) for r in c.rejected[:MAX_LISTED]],
+        warnings=c.warnings[:MAX_LISTED],
+        warnings_count=len(c.warnings),
     )
+
+
+def warning_rows(summary: RunSummary, shown: int = WARNINGS_SHOWN) -> list[tuple[str, str]]:
+    """The summary table's warning rows: the count, the first ``shown`` warnings, and how many more."""
+    count = max(summary.warnings_count, len(summary.warnings))
+    rows = [("warnings", str(count))]
+    rows += [("warning", text) for text in summary.warnings[:shown]]
+    if count > shown:
+        rows.append(("", f"... {count - shown} more (--json lists the first {MAX_LISTED})"))
+    return rows
