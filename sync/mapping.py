@@ -110,9 +110,7 @@ def render_name(
     if len(name) > max_length:
         name = name[: max_length - 1].rstrip() + "…"
     full = len(_fill(template, {c: _text(row.get(c)) for c in values}))
-    return name, (
-        f"item name was {full} characters; truncated to {max_length}, {' and '.join(keep)} kept whole"
-    )
+    return name, (f"item name was {full} characters; truncated to {max_length}, {' and '.join(keep)} kept whole")
 
 
 def _text(value: object) -> str:
