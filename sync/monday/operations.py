@@ -30,6 +30,7 @@ __all__ = [
     "create_items_document",
     "create_subitems_document",
     "delete_group_document",
+    "delete_groups_document",
     "delete_items_document",
     "plan_batches",
 ]
@@ -240,6 +241,18 @@ def delete_group_document(board_id: int, group_id: str) -> Document:
         {"board": str(board_id), "group": group_id},
         1,
     )
+
+
+def delete_groups_document(board_id: int, group_ids: Sequence[str]) -> Document:
+    """Aliased ``delete_group`` batch (a rollback removing the groups a run created)."""
+    decls = ["$board: ID!"]
+    fields: list[str] = []
+    variables: dict[str, Any] = {"board": str(board_id)}
+    for n, group_id in enumerate(group_ids):
+        decls.append(f"$group{n}: String!")
+        fields.append(f"{alias(n)}: delete_group(board_id: $board, group_id: $group{n}) {{ id }}")
+        variables[f"group{n}"] = group_id
+    return _mutation("DeleteGroups", decls, fields, variables, len(group_ids))
 
 
 def _mutation(name: str, decls: list[str], fields: list[str], variables: dict[str, Any], count: int) -> Document:

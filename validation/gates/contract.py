@@ -371,6 +371,7 @@ _SAMPLES: Mapping[str, Callable[[], ops.Document]] = {
     "delete_items_document": lambda: ops.delete_items_document([4], archive=False),
     "create_group_document": lambda: ops.create_group_document(1, "g"),
     "delete_group_document": lambda: ops.delete_group_document(1, "g"),
+    "delete_groups_document": lambda: ops.delete_groups_document(1, ["g", "h"]),
 }
 _QUERIES = {
     "BOARDS": "GetBoards",
