@@ -31,7 +31,7 @@ from sync.monday import operations as ops_docs
 from sync.monday.client import MondayClient
 from sync.monday.errors import MondayError
 from sync.monday.models import ItemUpdate, Outcome
-from sync.rollback_plan import ROLLED_BACK, LedgerOp, RollbackPlan, plan_rollback
+from sync.rollback_plan import ROLLED_BACK, UNDO_STATUSES, LedgerOp, RollbackPlan, plan_rollback
 
 __all__ = ["UNDO", "RollbackReport", "rollback_run", "rollback_with"]
 
@@ -98,17 +98,22 @@ class _Undo:
                 part = ids[start : start + _CHUNK]
                 conn.execute(operations.update().where(operations.c.op_id.in_(part)).values(status=OpStatus.UNDONE))
 
-    def settle(self, todo: Sequence[LedgerOp], outcomes: Sequence[Outcome], verb: str) -> int:
-        """Mark confirmed (or already gone) ones UNDONE; name the others in ``remaining``."""
+    def settle(self, todo: Sequence[LedgerOp], answered: tuple[list[Outcome], str | None], verb: str) -> int:
+        """Mark confirmed (or already gone) ones UNDONE; name the others, and what was never sent, in ``remaining``."""
+        outcomes, stopped = answered
         by_key = {o.key: o for o in outcomes}
-        done = []
+        done, unsent = [], []
         for op in todo:
             outcome = by_key.get(str(self.plan.monday_id(op)))
-            if outcome is not None and (outcome.ok or getattr(outcome.error, "code", "") in _GONE):
+            if outcome is None:
+                unsent.append(op)
+            elif outcome.ok or getattr(outcome.error, "code", "") in _GONE:
                 done.append(op)
-            elif outcome is not None:
+            else:
                 self.report.remaining.append(f"{op.describe()}: could not {verb} ({outcome.error})")
         self.mark(done)
+        if unsent:
+            self.report.remaining.append(_left(unsent, verb, stopped))
         return len(done)
 
 
@@ -116,16 +121,16 @@ def _delete_created(u: _Undo, todo: list[LedgerOp]) -> None:
     """Created items and subitems: one aliased batch; subitems of deleted items go with their parent."""
     known = [op for op in todo if u.plan.monday_id(op)]
     u.mark(op for op in todo if not u.plan.monday_id(op))  # never reached the board
-    parents = {u.plan.monday_id(op) for op in known if op.operation == "create_item"}
+    parents = {u.plan.monday_id(op) for op in known if op.operation == "create_item"} | u.plan.deleted_parents
     with_parent = [op for op in known if op.operation == "create_subitem" and _parent(op) in parents]
     send = [op for op in known if op not in with_parent]
     ids = list(dict.fromkeys(int(str(u.plan.monday_id(op))) for op in send))
-    outcomes = _completed(lambda: u.client.delete_items(ids, archive=u.archive, idempotency_key=f"{u.key}-del"))
-    deleted = u.settle(send, outcomes, "delete")
-    u.report.deleted += deleted
-    if deleted == len(send):
-        u.mark(with_parent)
-        u.report.deleted += len(with_parent)
+    answered = _completed(lambda: u.client.delete_items(ids, archive=u.archive, idempotency_key=f"{u.key}-del"))
+    u.report.deleted += u.settle(send, answered, "delete")
+    gone = {o.key for o in answered[0] if o.ok} | u.plan.deleted_parents
+    went_with_parent = [op for op in with_parent if _parent(op) in gone]
+    u.mark(went_with_parent)
+    u.report.deleted += len(went_with_parent)
 
 
 def _restore_values(u: _Undo, todo: list[LedgerOp]) -> None:
@@ -234,13 +239,23 @@ def rollback_with(
     if report.refused:
         return report
     requests_before = client.stats.requests
-    undo = _Undo(plan, client, db, tables, archive, report, f"rollback-{run_id}")
+    rollback_id = new_run_id(env_name, "rollback")  # each attempt its own idempotency keys: a rerun is new work
+    undo = _Undo(plan, client, db, tables, archive, report, rollback_id)
     steps: dict[Callable[[_Undo, list[LedgerOp]], None], list[LedgerOp]] = {}
     for kind, step in UNDO.items():
         steps.setdefault(step, []).extend(op for op in plan.ops if op.operation == kind)
     for step, todo in steps.items():
-        if todo:
+        if not todo:
+            continue
+        try:
             step(undo, todo)
+        except MondayError as exc:  # a read or a single request failed: the ledger says exactly what is left
+            report.remaining.append(f"stopped by: {str(exc).splitlines()[0]}")
+            break
+    if report.remaining:
+        left = _still_to_undo(db, tables, run_id)
+        if left:
+            report.remaining.append(_left(left, "undo", None))
     report.api_requests = client.stats.requests - requests_before
     if plan.already_rolled_back and not plan.ops:
         return report
@@ -254,18 +269,38 @@ def rollback_with(
         )
         if not report.complete:
             report.remaining.append("database not restored yet (the board comes first); run this rollback again")
-        ledger = Ledger(tables, new_run_id(env_name, "rollback"))
+        ledger = Ledger(tables, rollback_id)
         ledger.start(conn, env_name, "rollback", rolls_back=run_id)
         ledger.finish(conn, "SUCCEEDED" if report.complete else "FAILED", report.__dict__)
     return report
 
 
-def _completed(call: Callable[[], list[Outcome]]) -> list[Outcome]:
-    """The outcomes of a batched write; when it stops midway, those known before it stopped."""
+def _completed(call: Callable[[], list[Outcome]]) -> tuple[list[Outcome], str | None]:
+    """The outcomes of a batched write; when it stops midway, those known before it stopped, and why."""
     try:
-        return call()
+        return call(), None
     except MondayError as exc:
-        return list(exc.completed)
+        return list(exc.completed), str(exc).splitlines()[0]
+
+
+def _left(ops: Sequence[LedgerOp], verb: str, stopped: str | None) -> str:
+    """``12 operation(s) still to delete on board 1 (create_item 5, ...)``: what a rerun will do."""
+    boards = ", ".join(str(b) for b in sorted({op.board_id for op in ops}))
+    shown = ", ".join(f"{op.operation} {op.monday_id or op.record_key}" for op in ops[:10])
+    more = f" and {len(ops) - 10} more" if len(ops) > 10 else ""
+    why = f"; stopped by: {stopped}" if stopped else ""
+    return f"{len(ops)} operation(s) still to {verb} on board {boards} ({shown}{more}){why}; run this rollback again"
+
+
+def _still_to_undo(db: Engine, tables: Tables, run_id: str) -> list[LedgerOp]:
+    operations = tables.operations
+    with db.connect() as conn:
+        rows = conn.execute(
+            sa.select(operations)
+            .where(operations.c.run_id == run_id, operations.c.status.in_(UNDO_STATUSES))
+            .order_by(operations.c.seq.desc())
+        ).mappings()
+        return [LedgerOp.from_row(r) for r in rows]
 
 
 def _parent(op: LedgerOp) -> str | None:

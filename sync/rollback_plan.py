@@ -78,6 +78,8 @@ class RollbackPlan:
     #: op id -> monday id found on the board for a create whose answer never came.
     found: dict[int, str] = field(default_factory=dict)
     blockers: list[str] = field(default_factory=list)
+    #: Items of this run an earlier, stopped rollback already deleted (their subitems went with them).
+    deleted_parents: set[str] = field(default_factory=set)
 
     @property
     def already_rolled_back(self) -> bool:
@@ -109,6 +111,12 @@ def plan_rollback(
             sa.select(ops).where(ops.c.run_id == run_id, ops.c.status.in_(UNDO_STATUSES)).order_by(ops.c.seq.desc())
         ).mappings()
         plan = RollbackPlan(run_id, env_name, str(run.status), [LedgerOp.from_row(r) for r in rows])
+        undone = conn.execute(
+            sa.select(ops.c.monday_id).where(
+                ops.c.run_id == run_id, ops.c.operation == CREATE_ITEM, ops.c.status == OpStatus.UNDONE
+            )
+        ).scalars()
+        plan.deleted_parents = {str(m) for m in undone if m}
     with db.begin() as conn:  # the database takes writes (not read-only, not locked) before the board is touched
         conn.execute(runs.update().where(runs.c.run_id == run_id).values(status=runs.c.status))
     unknown = sorted({op.operation for op in plan.ops} - set(kinds))

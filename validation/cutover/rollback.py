@@ -265,5 +265,8 @@ def _done(
             environment=outcome.to_env,
             remaining=outcome.remaining,
         )
-    log.warning("cutover rolled back", extra={"cutover_id": outcome.cutover_id, "complete": outcome.complete})
+    log.warning(
+        "cutover rolled back" if outcome.complete else "cutover rollback incomplete",
+        extra={"cutover_id": outcome.cutover_id, "left_to_do": len(outcome.remaining)},
+    )
     return outcome
