@@ -21,22 +21,22 @@ from dataclasses import dataclass, field
 from functools import partial
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Engine
 
 from sync.config import Config
 from sync.connect import open_client, open_db
 from sync.db import Tables
-from sync.ledger import Ledger, OpStatus, from_jsonable, new_run_id
+from sync.ledger import Ledger, OpStatus, new_run_id
 from sync.monday import operations as ops_docs
 from sync.monday.client import MondayClient
 from sync.monday.errors import MondayError
 from sync.monday.models import ItemUpdate, Outcome
+from sync.rollback_db import restore_database
 from sync.rollback_plan import ROLLED_BACK, UNDO_STATUSES, LedgerOp, RollbackPlan, plan_rollback
 
 __all__ = ["UNDO", "RollbackReport", "rollback_run", "rollback_with"]
 
 _WRITABLE_KEYS = ("ids", "labels", "index", "label", "date", "time", "text", "checked", "personsAndTeams")
-_DB_ONLY = ("monday_values", "parent_item_id", "name")
 _GONE = ("ResourceNotFoundException", "InvalidItemIdException", "ItemNotFound", "InvalidGroupIdException")
 _CHUNK = 500
 
@@ -123,7 +123,8 @@ def _delete_created(u: _Undo, todo: list[LedgerOp]) -> None:
     u.mark(op for op in todo if not u.plan.monday_id(op))  # never reached the board
     parents = {u.plan.monday_id(op) for op in known if op.operation == "create_item"} | u.plan.deleted_parents
     with_parent = [op for op in known if op.operation == "create_subitem" and _parent(op) in parents]
-    send = [op for op in known if op not in with_parent]
+    riding = {op.op_id for op in with_parent}
+    send = [op for op in known if op.op_id not in riding]
     ids = list(dict.fromkeys(int(str(u.plan.monday_id(op))) for op in send))
     answered = _completed(lambda: u.client.delete_items(ids, archive=u.archive, idempotency_key=f"{u.key}-del"))
     u.report.deleted += u.settle(send, answered, "delete")
@@ -261,7 +262,7 @@ def rollback_with(
         return report
     with db.begin() as conn:
         if report.complete:
-            _restore_database(conn, tables, run_id, report)
+            restore_database(conn, tables, run_id, report)
         conn.execute(
             tables.runs.update()
             .where(tables.runs.c.run_id == run_id)
@@ -316,46 +317,3 @@ def _writable(raw: str | None) -> object:
     if isinstance(value, dict):
         return {k: v for k, v in value.items() if k in _WRITABLE_KEYS} or None
     return value
-
-
-def _restore_database(conn: Connection, tables: Tables, run_id: str, report: RollbackReport) -> None:
-    """Sync columns from every undone operation's ``before``, then the change-detection snapshot."""
-    operations = tables.operations
-    rows = conn.execute(
-        sa.select(operations)
-        .where(operations.c.run_id == run_id, operations.c.status == OpStatus.UNDONE)
-        .order_by(operations.c.seq.desc())
-    ).mappings()
-    for op in (LedgerOp.from_row(r) for r in rows):
-        _restore_sync_columns(conn, tables, op)
-    _restore_snapshots(conn, tables, run_id, report)
-
-
-def _restore_sync_columns(conn: Connection, tables: Tables, op: LedgerOp) -> None:
-    if op.entity not in ("ITEM", "SUBITEM") or not op.before:
-        return
-    table = tables.target if op.entity == "ITEM" else tables.lines
-    key = table.c.record_uuid if op.entity == "ITEM" else table.c.line_uuid
-    values = from_jsonable(table, {k: v for k, v in op.before.items() if k not in _DB_ONLY and k in table.c})
-    if values:
-        conn.execute(table.update().where(key == op.record_key).values(values))
-
-
-def _restore_snapshots(conn: Connection, tables: Tables, snapshot_id: str, report: RollbackReport) -> None:
-    snaps, target, lines = tables.snapshots, tables.target, tables.lines
-    rows = conn.execute(sa.select(snaps).where(snaps.c.snapshot_id == snapshot_id)).mappings().all()
-    absent = [r["row_key"] for r in rows if r["table_name"] == target.name and r["state"] == "null"]
-    images = [r for r in rows if r["table_name"] == target.name and r["state"] != "null"]
-    line_images = [json.loads(r["state"]) for r in rows if r["table_name"] == lines.name]
-    for start in range(0, len(absent), _CHUNK):
-        part = absent[start : start + _CHUNK]
-        conn.execute(lines.delete().where(lines.c.record_uuid.in_(part)))
-        report.db_rows_removed += conn.execute(target.delete().where(target.c.record_uuid.in_(part))).rowcount
-    for image in images:
-        state = from_jsonable(target, json.loads(image["state"]))
-        conn.execute(lines.delete().where(lines.c.record_uuid == image["row_key"]))
-        conn.execute(target.update().where(target.c.record_uuid == image["row_key"]).values(state))
-        report.db_rows_restored += 1
-    if line_images:
-        conn.execute(lines.insert(), [from_jsonable(lines, image) for image in line_images])
-    conn.execute(snaps.delete().where(snaps.c.snapshot_id == snapshot_id))

@@ -8,7 +8,7 @@ must not start, and each blocker says why and what to do first.
 from __future__ import annotations
 
 import json
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,6 +19,7 @@ from sync.config import Config
 from sync.db import Tables
 from sync.errors import OrdersyncError
 from sync.ledger import OpStatus
+from sync.monday import operations as ops_docs
 from sync.monday.client import MondayClient
 
 __all__ = ["UNDO_STATUSES", "LedgerOp", "RollbackPlan", "plan_rollback"]
@@ -171,12 +172,31 @@ def _check_groups(plan: RollbackPlan, client: MondayClient, live_groups: Mapping
     for board in sorted({op.board_id for op in groups}):
         mine = {str(op.monday_id) for op in groups if op.board_id == board}
         staying: dict[str, list[int]] = {}
-        for item in client.iter_items(board):
-            if item.group_id in mine and str(item.id) not in leaving:
-                staying.setdefault(item.group_id, []).append(item.id)
+        for item_id, group_id in _item_groups(client, board):
+            if group_id in mine and str(item_id) not in leaving:
+                staying.setdefault(group_id, []).append(item_id)
         for group_id, ids in sorted(staying.items()):
             shown = ", ".join(str(i) for i in ids[:5]) + (" ..." if len(ids) > 5 else "")
             plan.blockers.append(
                 f"group {group_id} on board {board} was created by this run but holds {len(ids)} item(s) "
                 f"this run did not create ({shown}); roll back the runs that put them there first"
             )
+
+
+def _item_groups(client: MondayClient, board_id: int, limit: int = 500) -> Iterator[tuple[int, str]]:
+    """(item id, group id) of every active item: ids only, far cheaper than whole items."""
+    doc = ops_docs.Document("ItemGroupsPage", ops_docs.ITEM_GROUPS_PAGE, {"board": str(board_id), "limit": limit})
+    boards = client._send(doc, "items_page").data.get("boards") or []  # a read the client has no method for yet
+    page: Mapping[str, Any] = (boards[0] or {}).get("items_page") or {} if boards else {}
+    while True:
+        for raw in page.get("items") or []:
+            group = raw.get("group") or {}
+            if group.get("id"):
+                yield int(raw["id"]), str(group["id"])
+        cursor = page.get("cursor")
+        if not cursor:
+            return
+        doc = ops_docs.Document(
+            "NextItemGroupsPage", ops_docs.NEXT_ITEM_GROUPS_PAGE, {"cursor": cursor, "limit": limit}
+        )
+        page = client._send(doc, "next_items_page").data.get("next_items_page") or {}

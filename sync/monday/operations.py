@@ -21,8 +21,10 @@ __all__ = [
     "ITEMS_BY_ID",
     "ITEMS_PAGE",
     "ITEMS_PAGE_BY_COLUMN_VALUES",
+    "ITEM_GROUPS_PAGE",
     "MAX_REQUEST_COMPLEXITY",
     "NEXT_ITEMS_PAGE",
+    "NEXT_ITEM_GROUPS_PAGE",
     "Document",
     "alias",
     "change_column_values_document",
@@ -110,6 +112,19 @@ query ItemsById($ids: [ID!], $limit: Int) {
 """
     + ITEM_FIELDS
 )
+
+#: Only where each item is (id and group): what a rollback needs to know a group will be empty.
+ITEM_GROUPS_PAGE = """
+query ItemGroupsPage($board: ID!, $limit: Int!) {
+  boards(ids: [$board], limit: 1) { items_page(limit: $limit) { cursor items { id group { id } } } }
+}
+"""
+
+NEXT_ITEM_GROUPS_PAGE = """
+query NextItemGroupsPage($cursor: String!, $limit: Int!) {
+  next_items_page(cursor: $cursor, limit: $limit) { cursor items { id group { id } } }
+}
+"""
 
 COMPLEXITY = f"query Complexity {{ {COMPLEXITY_FIELDS} }}"
 

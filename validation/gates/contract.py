@@ -379,6 +379,8 @@ _QUERIES = {
     "NEXT_ITEMS_PAGE": "NextItemsPage",
     "ITEMS_PAGE_BY_COLUMN_VALUES": "ItemsPageByColumnValues",
     "ITEMS_BY_ID": "ItemsById",
+    "ITEM_GROUPS_PAGE": "ItemGroupsPage",
+    "NEXT_ITEM_GROUPS_PAGE": "NextItemGroupsPage",
     "COMPLEXITY": "Complexity",
 }
 
