@@ -13,7 +13,7 @@ from typing import Any
 import click
 from rich.console import Console
 from rich.markup import escape
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, NoSuchTableError
 
 from sync.config import Config, default_config_path, load_config, resolve_environment_name
 from sync.errors import ConfigError, FatalError, OrdersyncError, RetriableError
@@ -118,7 +118,7 @@ def exit_code_for(exc: BaseException) -> int:
         return EXIT_USAGE
     if isinstance(exc, click.exceptions.Abort):
         return EXIT_FAILED
-    if isinstance(exc, FatalError | RetriableError | DBAPIError):
+    if isinstance(exc, FatalError | RetriableError | DBAPIError | NoSuchTableError):
         return EXIT_FATAL  # token, board, monday unreachable after every retry, database
     if isinstance(exc, OrdersyncError):
         return EXIT_FAILED
@@ -129,6 +129,8 @@ def describe(exc: BaseException) -> str:
     """One line for the operator; never a traceback (``--debug`` adds it)."""
     if isinstance(exc, DBAPIError):
         return f"[red]database {_db_problem(exc)}:[/red] {_first_line(exc.orig)}"
+    if isinstance(exc, NoSuchTableError):
+        return f"[red]database table missing:[/red] {_first_line(f'{exc} (check the table names in the config)')}"
     if isinstance(exc, RetriableError):
         return f"[red]monday.com unreachable after every retry:[/red] {_first_line(exc)}"
     if isinstance(exc, FatalError):

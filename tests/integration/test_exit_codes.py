@@ -183,3 +183,10 @@ def test_sigterm_is_143(tmp_path: Path) -> None:
     finally:
         if proc.poll() is None:
             proc.kill()
+
+
+def test_a_database_without_the_tables_is_3_in_one_line(demo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    _edit(demo, DEV, database__url="sqlite:///empty.db")
+    code, out = _run(capsys, "--config", str(demo), "sync", "--env", DEV)
+    assert code == 3
+    assert _one_line_no_traceback(out).startswith("database table missing: swp_ORDER_LIST_SYNC")
