@@ -122,6 +122,8 @@ def plan_rollback(
         conn.execute(runs.update().where(runs.c.run_id == run_id).values(status=runs.c.status))
     unknown = sorted({op.operation for op in plan.ops} - set(kinds))
     plan.blockers += [f"the ledger holds {kind} operations, which this ordersync cannot undo" for kind in unknown]
+    if any(op.operation == MOVE_ITEM for op in plan.ops) and not hasattr(client, "move_items_to_group"):
+        plan.blockers.append("the run moved items between groups and this monday client cannot move them back")
     if not plan.ops:
         return plan
     env = config.environment(env_name)
