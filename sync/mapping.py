@@ -20,6 +20,7 @@ from sync.monday.models import BoardInfo
 from sync.monday.values import encode_value
 
 __all__ = [
+    "BUSINESS_KEY",
     "BoardColumns",
     "EncodedRow",
     "encode_columns",
@@ -29,6 +30,8 @@ __all__ = [
 
 _PLACEHOLDER = re.compile(r"\{([^{}]+)\}")
 LABEL_TYPES = ("dropdown", "status")
+#: The business key: never cut when an item name is shortened.
+BUSINESS_KEY = "AAG ORDER NUMBER"
 
 
 @dataclass
@@ -79,17 +82,43 @@ def _present(value: object) -> bool:
     return value is not None and not (isinstance(value, str) and not value.strip())
 
 
-def render_name(template: str, row: Mapping[str, Any], max_length: int) -> tuple[str, str | None]:
-    """Fill ``{COLUMN}`` placeholders (empty ones dropped); truncate deterministically with a warning."""
+def render_name(
+    template: str, row: Mapping[str, Any], max_length: int, *, keep: tuple[str, ...] = (BUSINESS_KEY,)
+) -> tuple[str, str | None]:
+    """Fill ``{COLUMN}`` placeholders (empty ones dropped); shorten deterministically with a warning.
 
-    def fill(match: re.Match[str]) -> str:
-        value = row.get(match.group(1))
-        return str(value).strip() if _present(value) else ""
-
-    name = " ".join(_PLACEHOLDER.sub(fill, template).split())
+    The truncation rule: the placeholders named in ``keep`` (the business key, ``AAG ORDER
+    NUMBER``) and the template's literal text are never cut. When the name is longer than
+    ``max_length``, the other placeholder values are shortened from their end, each ending in
+    ``…``, starting with the last one before the key (the variable middle part, e.g. the colour
+    description), then the one before it, until the name fits. Only when the kept parts alone
+    are longer than ``max_length`` is the name cut at its end.
+    """
+    values = {name: _text(row.get(name)) for name in _PLACEHOLDER.findall(template)}
+    name = _fill(template, values)
     if len(name) <= max_length:
         return name, None
-    return name[: max_length - 1].rstrip() + "…", f"item name was {len(name)} characters; truncated to {max_length}"
+    for column in reversed([c for c in dict.fromkeys(_PLACEHOLDER.findall(template)) if c not in keep]):
+        value = values[column]
+        if not value:
+            continue
+        over = len(name) - max_length
+        values[column] = value[: max(len(value) - over - 1, 0)].rstrip() + "…" if over < len(value) else ""
+        name = _fill(template, values)
+        if len(name) <= max_length:
+            break
+    if len(name) > max_length:
+        name = name[: max_length - 1].rstrip() + "…"
+    full = len(_fill(template, {c: _text(row.get(c)) for c in values}))
+    return name, (f"item name was {full} characters; truncated to {max_length}, {' and '.join(keep)} kept whole")
+
+
+def _text(value: object) -> str:
+    return str(value).strip() if _present(value) else ""
+
+
+def _fill(template: str, values: Mapping[str, str]) -> str:
+    return " ".join(_PLACEHOLDER.sub(lambda m: values.get(m.group(1), ""), template).split())
 
 
 def group_name(naming: GroupNaming, row: Mapping[str, Any]) -> str:

@@ -22,7 +22,12 @@ from sync.engine.counters import RunCounters
 if TYPE_CHECKING:
     from sync.engine.options import RunParts
 
-__all__ = ["RunCounters", "RunSummary", "build_summary"]
+__all__ = ["RunCounters", "RunSummary", "build_summary", "warning_rows"]
+
+#: Errors, rejects and warnings kept verbatim in a summary (and its JSON).
+MAX_LISTED = 200
+#: Warnings printed in the summary table; the count is always shown.
+WARNINGS_SHOWN = 10
 
 
 @dataclass
@@ -64,6 +69,7 @@ class RunSummary:
     items_moved: int = 0
     stop_reason: str | None = None
     signal: int | None = None
+    warnings_count: int = 0
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready summary."""
@@ -149,9 +155,20 @@ def build_summary(run: RunParts, changes: Mapping[str, Any], duration_s: float, 
         changes=dict(changes),
         plan=plan,
         errors=c.errors,
-        rejects=[asdict(r) for r in c.rejected[:200]],
-        warnings=c.warnings[:200],
+        rejects=[asdict(r) for r in c.rejected[:MAX_LISTED]],
+        warnings=c.warnings[:MAX_LISTED],
+        warnings_count=len(c.warnings),
         items_moved=c.items_moved,
         stop_reason=c.stop_reason,
         signal=c.signal,
     )
+
+
+def warning_rows(summary: RunSummary, shown: int = WARNINGS_SHOWN) -> list[tuple[str, str]]:
+    """The summary table's warning rows: the count, the first ``shown`` warnings, and how many more."""
+    count = max(summary.warnings_count, len(summary.warnings))
+    rows = [("warnings", str(count))]
+    rows += [("warning", text) for text in summary.warnings[:shown]]
+    if count > shown:
+        rows.append(("", f"... {count - shown} more (--json lists the first {MAX_LISTED})"))
+    return rows

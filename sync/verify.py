@@ -14,6 +14,9 @@ orphans             an active board item no target row links, whose order is not
 duplicates          two or more active board items carrying one ``AAG ORDER NUMBER``
 value_mismatches    a mapped column of a SYNCED row that the board holds differently
 subitem_mismatches  lines of a SYNCED row against the subitems under its item (presence, qty)
+wrong_groups        a SYNCED row whose item is not in the group its customer and season name
+duplicate_groups    a group title ordersync uses on two or more groups of the items board
+empty_groups        a group ordersync created (ledger, registry) that holds no active item
 not_synced          rows and lines still NEW / PENDING / ERROR: reported, never a mismatch
 ==================  ==========================================================================
 
@@ -39,6 +42,7 @@ from sync.mapping import BoardColumns, encode_columns
 from sync.monday.client import MondayClient
 from sync.monday.models import BoardInfo, ColumnValueRecord, ItemRecord
 from sync.states import ActionType, SyncState
+from sync.verify_groups import GroupCheck, naming_columns
 from sync.verify_report import (
     DuplicateOrder,
     MissingItem,
@@ -128,6 +132,9 @@ class _Verifier:
                 f"{ORDER_KEY!r} is not mapped; verify finds board items by it",
             )])
         self.order_column = order_target.column
+        self.naming = config.groups
+        selected = {ORDER_KEY, *self.item_mapping}
+        self.group_columns = [c for c in naming_columns(config.groups) if c in tables.target.c and c not in selected]
         self.items: dict[int, _BoardItem] = {}
         self.by_order: dict[str, list[int]] = {}
         self.subitems: dict[int, _BoardSubitem] = {}
@@ -138,6 +145,7 @@ class _Verifier:
         self._index_subitems()
         for chunk in _chunks(self.client.iter_items(self.report.board_id), CHUNK):
             self._check_page(chunk)
+        self.groups.finish(self.report)
         self._duplicates_and_orphans()
         self._missing()
         self._not_synced()
@@ -151,6 +159,7 @@ class _Verifier:
         if absent:
             raise FatalError(f"board(s) {', '.join(absent)} not found or not visible to this token")
         self.board = _Board.of(found[self.report.board_id])
+        self.groups = GroupCheck.load(self.db, self.tables, found[self.report.board_id], self.naming)
         self.sub_board = _Board.of(found[self.report.subitem_board_id])
 
     def _index_subitems(self) -> None:
@@ -164,6 +173,7 @@ class _Verifier:
     def _check_page(self, chunk: Sequence[ItemRecord]) -> None:
         by_id = {item.id: item for item in chunk}
         for item in chunk:
+            self.groups.see(item)
             order = _text_of(item.values.get(self.order_column))
             self.items[item.id] = _BoardItem(order, item.name, item.subitem_ids)
             if order:
@@ -172,6 +182,7 @@ class _Verifier:
         t = self.tables.target
         columns = [t.c.record_uuid, t.c[ORDER_KEY], t.c.sync_state, t.c.monday_item_id]
         columns += [t.c[name] for name in self.item_mapping if name != ORDER_KEY]
+        columns += [t.c[name] for name in self.group_columns]
         synced: dict[str, ItemRecord] = {}
         orders: dict[str, str] = {}
         with self.db.connect() as conn:
@@ -183,6 +194,7 @@ class _Verifier:
                     continue
                 self.report.checked_items += 1
                 self._compare_values(row, item)
+                self.groups.expect(str(row[ORDER_KEY]), row, item, self.report)
                 synced[str(row["record_uuid"])] = item
                 orders[str(row["record_uuid"])] = str(row[ORDER_KEY])
             if synced:

@@ -12,16 +12,28 @@ from typing import Any
 __all__ = [
     "CATEGORIES",
     "MISMATCH_CATEGORIES",
+    "DuplicateGroup",
     "DuplicateOrder",
+    "EmptyGroup",
     "MissingItem",
     "NotSynced",
     "OrphanItem",
     "SubitemMismatch",
     "ValueMismatch",
     "VerifyReport",
+    "WrongGroup",
 ]
 
-MISMATCH_CATEGORIES = ("missing", "orphans", "duplicates", "value_mismatches", "subitem_mismatches")
+MISMATCH_CATEGORIES = (
+    "missing",
+    "orphans",
+    "duplicates",
+    "value_mismatches",
+    "subitem_mismatches",
+    "wrong_groups",
+    "duplicate_groups",
+    "empty_groups",
+)
 CATEGORIES = (*MISMATCH_CATEGORIES, "not_synced")
 
 
@@ -80,6 +92,35 @@ class SubitemMismatch:
 
 
 @dataclass(frozen=True)
+class WrongGroup:
+    """A SYNCED order whose item sits in another group than its customer and season name."""
+
+    order_number: str
+    item_id: int
+    expected_group: str
+    actual_group: str
+    actual_group_id: str | None
+
+
+@dataclass(frozen=True)
+class DuplicateGroup:
+    """One group title ordersync uses, on several groups of the items board."""
+
+    title: str
+    group_ids: tuple[str, ...]
+    items: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class EmptyGroup:
+    """A group ordersync created that holds no active item."""
+
+    group_id: str
+    title: str
+    created_by_run: str | None
+
+
+@dataclass(frozen=True)
 class NotSynced:
     """A row (ITEM) or line (SUBITEM) that has not reached the board yet; not a mismatch."""
 
@@ -108,6 +149,9 @@ class VerifyReport:
     duplicates: list[DuplicateOrder] = field(default_factory=list)
     value_mismatches: list[ValueMismatch] = field(default_factory=list)
     subitem_mismatches: list[SubitemMismatch] = field(default_factory=list)
+    wrong_groups: list[WrongGroup] = field(default_factory=list)
+    duplicate_groups: list[DuplicateGroup] = field(default_factory=list)
+    empty_groups: list[EmptyGroup] = field(default_factory=list)
     not_synced: list[NotSynced] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(CATEGORIES, 0))
 

@@ -16,6 +16,7 @@ from typing import Any
 
 import click
 from rich.console import Console
+from rich.markup import escape
 
 from sync.commands.common import EXIT_FAILED, EXIT_OK, AppContext, err_console, operator_console
 from sync.monitoring import configure_logging, send_alert
@@ -151,20 +152,14 @@ def rollback(
             highlight=False,
             soft_wrap=True,
         )
-        return _verdict(console, outcome.complete, outcome.remaining)
+        return _verdict(console, outcome.complete, outcome.remaining, refused=outcome.refused)
     from sync.rollback import rollback_run
 
     assert run_id is not None  # exactly one of the two was given
     name = app.env_name(env)
     report = rollback_run(app.config, name, run_id, archive=archive)
-    console.print(
-        f"run {run_id} on {name}: {report.deleted} deleted, {report.restored} restored, "
-        f"{report.groups_deleted} group(s) deleted, {report.db_rows_removed} DB row(s) removed, "
-        f"{report.db_rows_restored} restored"
-        + (" (already rolled back)" if report.already_rolled_back else ""),
-        highlight=False,
-        soft_wrap=True,
-    )
+    for line in report.lines():
+        console.print(line, highlight=False, soft_wrap=True, markup=False)
     if not report.already_rolled_back:
         send_alert(
             app.config,
@@ -174,6 +169,8 @@ def rollback(
             environment=name,
             remaining=report.remaining,
         )
+    if report.refused:
+        return _verdict(console, False, [], refused=True)
     return _verdict(console, report.complete, report.remaining)
 
 
@@ -193,13 +190,17 @@ def plain(values: Mapping[str, Any]) -> str:
     return ", ".join(parts) or "nothing"
 
 
-def _verdict(console: Console, complete: bool, remaining: list[str]) -> int:
+def _verdict(console: Console, complete: bool, remaining: list[str], *, refused: bool = False) -> int:
     if complete:
         console.print("[green]ROLLED BACK[/green]: nothing left to undo")
         return EXIT_OK
+    label = "why" if refused else "left to do"
     for item in remaining:
-        err_console.print(f"[yellow]left to do[/yellow] {item}", highlight=False, soft_wrap=True)
-    console.print("[red]ROLLBACK INCOMPLETE[/red]: see 'left to do' above")
+        err_console.print(f"[yellow]{label}[/yellow] {escape(item)}", highlight=False, soft_wrap=True)
+    if refused:
+        console.print("[red]ROLLBACK REFUSED[/red]: nothing was changed; see 'why' above")
+    else:
+        console.print("[red]ROLLBACK INCOMPLETE[/red]: see 'left to do' above")
     return EXIT_FAILED
 
 

@@ -14,6 +14,7 @@ from sync.commands.common import AppContext, env_option, operator_console, stdou
 from sync.engine import RunSummary, SyncOptions, run_sync
 from sync.monitoring import send_alert
 from sync.states import SyncState
+from sync.summary import warning_rows
 
 __all__ = ["parse_until", "print_summary", "register"]
 
@@ -160,6 +161,7 @@ def print_summary(summary: RunSummary) -> None:
             )
         )
     rows += [(f"{k} by state", ", ".join(f"{s} {n}" for s, n in sorted(v.items()))) for k, v in summary.states.items()]
+    rows += warning_rows(summary)
     for key, value in rows:
         table.add_row(key, str(value))
     console.print(table)

@@ -25,6 +25,9 @@ TITLES = {
     "duplicates": "Duplicate order numbers on the board",
     "value_mismatches": "Value mismatches",
     "subitem_mismatches": "Subitem mismatches",
+    "wrong_groups": "Items in the wrong group",
+    "duplicate_groups": "Duplicate groups (one title, several groups)",
+    "empty_groups": "Empty groups ordersync created",
     "not_synced": "Not yet synced (not a mismatch)",
 }
 
@@ -34,6 +37,9 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "duplicates": ("order_number", "item_ids", "linked_item_id"),
     "value_mismatches": ("order_number", "item_id", "title", "column", "expected", "actual"),
     "subitem_mismatches": ("order_number", "item_id", "expected", "actual", "problems"),
+    "wrong_groups": ("order_number", "item_id", "expected_group", "actual_group"),
+    "duplicate_groups": ("title", "group_ids", "items"),
+    "empty_groups": ("group_id", "title", "created_by_run"),
     "not_synced": ("entity", "order_number", "state", "action", "message"),
 }
 

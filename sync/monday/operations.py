@@ -21,8 +21,10 @@ __all__ = [
     "ITEMS_BY_ID",
     "ITEMS_PAGE",
     "ITEMS_PAGE_BY_COLUMN_VALUES",
+    "ITEM_GROUPS_PAGE",
     "MAX_REQUEST_COMPLEXITY",
     "NEXT_ITEMS_PAGE",
+    "NEXT_ITEM_GROUPS_PAGE",
     "Document",
     "alias",
     "change_column_values_document",
@@ -30,6 +32,7 @@ __all__ = [
     "create_items_document",
     "create_subitems_document",
     "delete_group_document",
+    "delete_groups_document",
     "delete_items_document",
     "plan_batches",
 ]
@@ -109,6 +112,19 @@ query ItemsById($ids: [ID!], $limit: Int) {
 """
     + ITEM_FIELDS
 )
+
+#: Only where each item is (id and group): what a rollback needs to know a group will be empty.
+ITEM_GROUPS_PAGE = """
+query ItemGroupsPage($board: ID!, $limit: Int!) {
+  boards(ids: [$board], limit: 1) { items_page(limit: $limit) { cursor items { id group { id } } } }
+}
+"""
+
+NEXT_ITEM_GROUPS_PAGE = """
+query NextItemGroupsPage($cursor: String!, $limit: Int!) {
+  next_items_page(cursor: $cursor, limit: $limit) { cursor items { id group { id } } }
+}
+"""
 
 COMPLEXITY = f"query Complexity {{ {COMPLEXITY_FIELDS} }}"
 
@@ -252,6 +268,18 @@ def delete_group_document(board_id: int, group_id: str) -> Document:
         {"board": str(board_id), "group": group_id},
         1,
     )
+
+
+def delete_groups_document(board_id: int, group_ids: Sequence[str]) -> Document:
+    """Aliased ``delete_group`` batch (a rollback removing the groups a run created)."""
+    decls = ["$board: ID!"]
+    fields: list[str] = []
+    variables: dict[str, Any] = {"board": str(board_id)}
+    for n, group_id in enumerate(group_ids):
+        decls.append(f"$group{n}: String!")
+        fields.append(f"{alias(n)}: delete_group(board_id: $board, group_id: $group{n}) {{ id }}")
+        variables[f"group{n}"] = group_id
+    return _mutation("DeleteGroups", decls, fields, variables, len(group_ids))
 
 
 def _mutation(name: str, decls: list[str], fields: list[str], variables: dict[str, Any], count: int) -> Document:

@@ -82,5 +82,5 @@ def test_cli_records_with_the_emulator(tmp_path: Path, capsys: pytest.CaptureFix
                 str(tmp_path),
             ]
         )
-        == 2
-    )  # no token: config error exit code
+        == 3
+    )  # no token: a fatal error outside the data (README exit codes)

@@ -19,7 +19,7 @@ from sync.config import Config, load_config
 from sync.connect import open_client, open_db
 from sync.db import Tables
 from sync.demo import init_demo
-from sync.emulator import EmulatorTransport
+from sync.emulator import Emulator, EmulatorTransport
 from sync.emulator.testing import make_emulator
 from sync.engine import SyncOptions, run_sync, run_with
 from sync.monday.client import MondayClient
@@ -40,6 +40,7 @@ class Synced:
     engine: Engine
     tables: Tables
     client: MondayClient
+    emulator: Emulator
 
     @property
     def board_id(self) -> int:
@@ -79,7 +80,7 @@ def synced(tmp_path: Path) -> Iterator[Synced]:
         with open_client(config, ENV, transport=EmulatorTransport(emulator)) as client:
             summary = run_with(config, ENV, SyncOptions(), client=client, db=engine, tables=tables)
             assert summary.status == "SUCCEEDED"
-            yield Synced(config, engine, tables, client)
+            yield Synced(config, engine, tables, client, emulator)
     finally:
         engine.dispose()
 
@@ -268,3 +269,49 @@ def test_cli_exit_codes_and_json(tmp_path: Path, capsys: pytest.CaptureFixture[s
     assert code == 1
     assert "Missing items" in out
     assert "mismatches found" in out
+
+
+def _groups_by_size(synced: Synced) -> dict[str, list[int]]:
+    members: dict[str, list[int]] = {}
+    for item in synced.client.iter_items(synced.board_id):
+        members.setdefault(str(item.group_id), []).append(item.id)
+    return members
+
+
+def test_item_moved_to_another_group_is_in_the_wrong_group(synced: Synced) -> None:
+    """A person drags an item into another group (on the emulator's board): verify names order and both groups."""
+    members = _groups_by_size(synced)
+    group_id, ids = next((g, i) for g, i in members.items() if len(i) >= 2)  # its group does not become empty
+    elsewhere = synced.client.create_group(synced.board_id, "Somewhere else")
+    with synced.emulator.state.lock:  # the emulator has no move mutation; this is the board UI's drag and drop
+        synced.emulator.state.items[str(ids[0])].group_id = elsewhere
+    [wrong] = only(synced.verify(), "wrong_groups")
+    titles = {g.id: g.title for g in synced.client.get_boards([synced.board_id])[0].groups}
+    assert (wrong.item_id, wrong.actual_group, wrong.actual_group_id) == (ids[0], "Somewhere else", elsewhere)
+    assert wrong.expected_group == titles[group_id]
+
+
+def test_a_second_group_with_an_ordersync_title_is_a_duplicate_group(synced: Synced) -> None:
+    """A group created by hand (or by a retry that lost its answer) with a title ordersync uses."""
+    members = _groups_by_size(synced)
+    group_id = next(iter(members))
+    title = {g.id: g.title for g in synced.client.get_boards([synced.board_id])[0].groups}[group_id]
+    copy = synced.client.create_group(synced.board_id, title)
+    [duplicate] = only(synced.verify(), "duplicate_groups")
+    assert duplicate.title == title and set(duplicate.group_ids) == {group_id, copy}
+    assert set(duplicate.items) == set(members[group_id])
+
+
+def test_a_group_ordersync_created_that_holds_nothing_is_an_empty_group(synced: Synced) -> None:
+    """The only order of a group is removed from the database and its item from the board: the group stays empty."""
+    members = _groups_by_size(synced)
+    group_id, [item_id] = next((g, i) for g, i in members.items() if len(i) == 1)
+    t, lines = synced.tables.target, synced.tables.lines
+    with synced.engine.begin() as conn:
+        uuid = conn.execute(sa.select(t.c.record_uuid).where(t.c.monday_item_id == item_id)).scalar_one()
+        conn.execute(lines.delete().where(lines.c.record_uuid == uuid))
+        conn.execute(t.delete().where(t.c.record_uuid == uuid))
+    [outcome] = synced.client.delete_items([item_id], idempotency_key="empty-it")
+    assert outcome.ok
+    [empty] = only(synced.verify(), "empty_groups")
+    assert empty.group_id == group_id and empty.created_by_run is not None and "sync" in empty.created_by_run

@@ -17,19 +17,19 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from sync.config import Config, load_config
 from sync.connect import open_client, open_db
 from sync.db import Tables
 from sync.errors import ConfigError, OrdersyncError
+from sync.monday.client import MondayClient
 from sync.monitoring import send_alert
-from sync.rollback import rollback_run
+from sync.rollback import rollback_with
+from sync.rollback_plan import RollbackPlan
 from validation.cutover.promote import (
     Promotion,
     backup_path,
@@ -38,8 +38,8 @@ from validation.cutover.promote import (
     read_promotion_log,
     record_cutover,
     revert_promotion,
-    sha256_of,
 )
+from validation.cutover.rollback_checks import check_config, check_target, runs_between
 from validation.cutover.snapshot import restore_snapshot
 
 __all__ = ["RollbackOutcome", "rollback_cutover", "runs_between"]
@@ -59,6 +59,8 @@ class RollbackOutcome:
     probe_group: str = "none"
     database: dict[str, Any] = field(default_factory=dict)
     remaining: list[str] = field(default_factory=list)
+    #: True when a check failed before anything was changed (``remaining`` says why).
+    refused: bool = False
 
     @property
     def complete(self) -> bool:
@@ -70,29 +72,15 @@ class RollbackOutcome:
         return {**self.__dict__, "complete": self.complete}
 
 
-def runs_between(
-    engine: Engine, tables: Tables, env_name: str, start: datetime, end: datetime | None
-) -> list[dict[str, Any]]:
-    """Ledger runs of ``env_name`` started in ``[start, end)`` (naive UTC), oldest first."""
-    runs = tables.runs
-    where = [runs.c.environment == env_name, runs.c.started_at >= start]
-    if end is not None:
-        where.append(runs.c.started_at < end)
-    with engine.connect() as conn:
-        return [
-            dict(r)
-            for r in conn.execute(
-                sa.select(runs.c.run_id, runs.c.kind, runs.c.status, runs.c.started_at, runs.c.rolls_back)
-                .where(*where)
-                .order_by(runs.c.started_at, runs.c.run_id)
-            ).mappings()
-        ]
-
-
 def rollback_cutover(
     config_path: Path, cutover_id: str | None = None, *, who: str | None = None, reason: str | None = None
 ) -> RollbackOutcome:
-    """Undo ``cutover_id`` (``None`` or ``"last"``: the newest promotion in the log)."""
+    """Undo ``cutover_id`` (``None`` or ``"last"``: the newest promotion in the log).
+
+    Everything is checked first (the config, the database, the runs after the promotion,
+    each canary's board and groups); when something stands in the way nothing is changed
+    and ``remaining`` says why. A run after the promotion that wrote nothing does not block.
+    """
     wanted = None if cutover_id in (None, "last") else cutover_id
     promotion = last_promotion(config_path, wanted)
     if promotion is None:
@@ -107,93 +95,67 @@ def rollback_cutover(
             f"roll it back first (ordersync rollback --cutover {newer})"
         )
         return _done(config_path, outcome, who, reason)
-    config = _revert_config(config_path, promotion, outcome, who)
-    if config is None:
+    revert = check_config(config_path, promotion, outcome)
+    try:
+        config = load_config(config_path)
+    except ConfigError as exc:
+        outcome.remaining.append(f"the config does not load ({exc}); nothing was changed")
         return _done(config_path, outcome, who, reason)
+    if outcome.remaining:
+        return _refused(config_path, outcome, who, reason, config)
     try:
         engine, tables = open_db(config, promotion.to_env)
-    except Exception as exc:  # database down: the config is back; say what is not
+    except Exception as exc:  # database down or locked: nothing has been touched yet
         outcome.remaining.append(
-            f"cannot open the {promotion.to_env} database ({type(exc).__name__}: {exc}); "
-            f"board and sync state not rolled back; run this again when it is reachable"
+            f"cannot open the {promotion.to_env} database ({type(exc).__name__}: {_one_line(exc)}); "
+            "nothing was changed; run this again when it is reachable"
         )
-        return _done(config_path, outcome, who, reason, config=config)
+        return _refused(config_path, outcome, who, reason, config)
     try:
-        _undo_target(config, engine, tables, promotion, outcome)
+        with open_client(config, promotion.to_env) as client:
+            plans = check_target(config, engine, tables, client, promotion, outcome)
+            if outcome.remaining:
+                return _refused(config_path, outcome, who, reason, config)
+            if revert:
+                revert_promotion(config_path, promotion.cutover_id, who=who)
+                backup = backup_path(config_path, promotion.cutover_id).name
+                outcome.config = f"reverted to {backup} (active_environment = {promotion.from_env!r})"
+            _undo_target(config, engine, tables, client, promotion, plans, outcome)
     finally:
         engine.dispose()
     return _done(config_path, outcome, who, reason, config=config)
 
 
-def _revert_config(config_path: Path, promotion: Promotion, outcome: RollbackOutcome, who: str | None) -> Config | None:
-    """Step 1: the previous file back, unless someone edited the promoted one since."""
-    backup = backup_path(config_path, promotion.cutover_id)
-    current = config_path.read_bytes() if config_path.exists() else b""
-    if not backup.exists():
-        outcome.remaining.append(
-            f"backup {backup} is missing; set active_environment back to {promotion.from_env!r} by hand"
-        )
-    elif current == backup.read_bytes():
-        outcome.config = "already the pre-cutover file"
-    elif sha256_of(current) == promotion.sha256_after:
-        revert_promotion(config_path, promotion.cutover_id, who=who)
-        outcome.config = f"reverted to {backup.name} (active_environment = {promotion.from_env!r})"
-    else:
-        outcome.remaining.append(
-            f"{config_path} was edited after the promotion; not overwritten. Compare it with "
-            f"{backup} and set active_environment = {promotion.from_env!r} by hand"
-        )
-    try:
-        return load_config(config_path)
-    except ConfigError as exc:
-        outcome.remaining.append(f"the config does not load ({exc}); board and database were not touched")
-        return None
-
-
 def _undo_target(
-    config: Config, engine: Engine, tables: Tables, promotion: Promotion, outcome: RollbackOutcome
+    config: Config,
+    engine: Engine,
+    tables: Tables,
+    client: MondayClient,
+    promotion: Promotion,
+    plans: list[RollbackPlan],
+    outcome: RollbackOutcome,
 ) -> None:
     """Steps 2-4 on the target environment: canary runs, probe group, database snapshot."""
     env_name, cutover_id = promotion.to_env, promotion.cutover_id
-    record = read_cutover(config, env_name, cutover_id) or {"details": {}}
-    details = record["details"]
-    start = datetime.fromisoformat(promotion.at).replace(tzinfo=None)
-    runs = runs_between(engine, tables, env_name, start, _next_promotion_at(config_path=config.path, after=promotion))
-    canaries = list(
-        dict.fromkeys([*details.get("canary_run_ids", []), *(r["run_id"] for r in runs if r["kind"] == "canary")])
-    )
-    rolled_back = {r["rolls_back"] for r in runs if r["kind"] == "rollback"}
-    foreign = [
-        r["run_id"]
-        for r in runs
-        if r["kind"] not in ("canary", "rollback") and r["status"] != "ROLLED_BACK" and r["run_id"] not in rolled_back
-    ]
-    if foreign:
-        outcome.remaining += [
-            f"run {run_id} wrote to {env_name} after the promotion; roll it back first "
-            f"(ordersync rollback --run {run_id} --env {env_name}), then run this again"
-            for run_id in foreign
-        ]
-        return
-    status = {r["run_id"]: r["status"] for r in runs}
+    details = (read_cutover(config, env_name, cutover_id) or {"details": {}})["details"]
     board_done = True
-    for run_id in canaries:
-        if status.get(run_id) == "ROLLED_BACK":
-            outcome.runs[run_id] = {"already_rolled_back": True, "complete": True}
+    for plan in plans:
+        if plan.already_rolled_back:
+            outcome.runs[plan.run_id] = {"already_rolled_back": True, "complete": True}
             continue
         try:
-            report = rollback_run(config, env_name, run_id)
-        except Exception as exc:  # keep going; name what is left and how to finish
+            report = rollback_with(config, env_name, plan.run_id, client=client, db=engine, tables=tables, plan=plan)
+        except OrdersyncError as exc:  # keep going; name what is left and how to finish
             board_done = False
             outcome.remaining.append(
-                f"run {run_id}: rollback failed ({type(exc).__name__}: {exc}); "
+                f"run {plan.run_id}: rollback stopped ({_one_line(exc)}); "
                 f"run `ordersync rollback --cutover {cutover_id}` again"
             )
             continue
-        outcome.runs[run_id] = {**report.__dict__, "complete": report.complete}
-        outcome.remaining += [f"run {run_id}: {item}" for item in report.remaining]
+        outcome.runs[plan.run_id] = {**report.__dict__, "complete": report.complete}
+        outcome.remaining += [f"run {plan.run_id}: {item}" for item in report.remaining]
         board_done = board_done and report.complete
-    _remove_probe(config, env_name, details.get("probe_group"), outcome)
+    _remove_probe(client, details.get("probe_group"), outcome)
     if not board_done:
         # The ledger still knows what is on the board; the sync state waits so a rerun works in order.
         outcome.remaining.append(
@@ -205,7 +167,7 @@ def _undo_target(
         restored = restore_snapshot(engine, tables, cutover_id)
     except Exception as exc:  # report it, never half-hide it
         outcome.remaining.append(
-            f"database sync state not restored ({type(exc).__name__}: {exc}); "
+            f"database sync state not restored ({type(exc).__name__}: {_one_line(exc)}); "
             f"run `ordersync rollback --cutover {cutover_id}` again"
         )
         return
@@ -213,7 +175,7 @@ def _undo_target(
     outcome.remaining += restored.remaining
 
 
-def _remove_probe(config: Config, env_name: str, probe: dict[str, Any] | None, outcome: RollbackOutcome) -> None:
+def _remove_probe(client: MondayClient, probe: dict[str, Any] | None, outcome: RollbackOutcome) -> None:
     if not probe:
         return
     if probe.get("deleted"):
@@ -221,17 +183,29 @@ def _remove_probe(config: Config, env_name: str, probe: dict[str, Any] | None, o
         return
     board, group_id = int(probe["board_id"]), str(probe["group_id"])
     try:
-        with open_client(config, env_name) as client:
-            live = {g.id for b in client.get_boards([board]) for g in b.groups}
-            if group_id in live:
-                client.delete_group(board, group_id)
-                outcome.probe_group = f"deleted {group_id} from board {board}"
-            else:
-                outcome.probe_group = f"{group_id} already gone"
+        live = {g.id for b in client.get_boards([board]) for g in b.groups}
+        if group_id in live:
+            client.delete_group(board, group_id)
+            outcome.probe_group = f"deleted {group_id} from board {board}"
+        else:
+            outcome.probe_group = f"{group_id} already gone"
     except OrdersyncError as exc:
         outcome.remaining.append(
-            f"probe group {group_id} on board {board}: could not delete ({exc}); delete it by hand"
+            f"probe group {group_id} on board {board}: could not delete ({_one_line(exc)}); run this again"
         )
+
+
+def _one_line(exc: BaseException) -> str:
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+    return lines[0] if lines else type(exc).__name__
+
+
+def _refused(
+    config_path: Path, outcome: RollbackOutcome, who: str | None, reason: str | None, config: Config
+) -> RollbackOutcome:
+    """Nothing was changed: say so (alert), record nothing."""
+    outcome.refused = True
+    return _done(config_path, outcome, who, reason, config=None, alert_config=config)
 
 
 def _unreverted_newer(config_path: Path, promotion: Promotion) -> str | None:
@@ -250,26 +224,17 @@ def _unreverted_newer(config_path: Path, promotion: Promotion) -> str | None:
     return pending[-1] if pending else None
 
 
-def _next_promotion_at(*, config_path: Path, after: Promotion) -> datetime | None:
-    seen = False
-    for entry in read_promotion_log(config_path):
-        if entry.get("action") != "promote":
-            continue
-        if seen:
-            return datetime.fromisoformat(entry["at"]).replace(tzinfo=None)
-        seen = entry.get("cutover_id") == after.cutover_id
-    return None
-
-
 def _done(
     config_path: Path,
     outcome: RollbackOutcome,
     who: str | None,
     reason: str | None,
     config: Config | None = None,
+    alert_config: Config | None = None,
 ) -> RollbackOutcome:
     status = "ROLLED_BACK" if outcome.complete else "ROLLBACK_INCOMPLETE"
-    text = f"cutover {outcome.cutover_id} to {outcome.to_env} rolled back" + (f" ({reason})" if reason else "")
+    verb = "rollback refused, nothing changed" if outcome.refused else "rolled back"
+    text = f"cutover {outcome.cutover_id} to {outcome.to_env} {verb}" + (f" ({reason})" if reason else "")
     if not outcome.complete:
         text += "; STILL TO DO: " + "; ".join(outcome.remaining)
     if config is not None and outcome.to_env:
@@ -285,7 +250,7 @@ def _done(
             )
         except Exception as exc:  # a leftover probe group is named, not fatal
             outcome.remaining.append(f"rollback not recorded in ordersync_cutovers: {exc}")
-    alert_config = config
+    alert_config = alert_config or config
     if alert_config is None:
         try:
             alert_config = load_config(config_path)
@@ -300,5 +265,8 @@ def _done(
             environment=outcome.to_env,
             remaining=outcome.remaining,
         )
-    log.warning("cutover rolled back", extra={"cutover_id": outcome.cutover_id, "complete": outcome.complete})
+    log.warning(
+        "cutover rolled back" if outcome.complete else "cutover rollback incomplete",
+        extra={"cutover_id": outcome.cutover_id, "left_to_do": len(outcome.remaining)},
+    )
     return outcome

@@ -344,6 +344,7 @@ _SAMPLES: Mapping[str, Callable[[], ops.Document]] = {
     "delete_items_document": lambda: ops.delete_items_document([4], archive=False),
     "create_group_document": lambda: ops.create_group_document(1, "g"),
     "delete_group_document": lambda: ops.delete_group_document(1, "g"),
+    "delete_groups_document": lambda: ops.delete_groups_document(1, ["g", "h"]),
 }
 _QUERIES = {
     "BOARDS": "GetBoards",
@@ -351,6 +352,8 @@ _QUERIES = {
     "NEXT_ITEMS_PAGE": "NextItemsPage",
     "ITEMS_PAGE_BY_COLUMN_VALUES": "ItemsPageByColumnValues",
     "ITEMS_BY_ID": "ItemsById",
+    "ITEM_GROUPS_PAGE": "ItemGroupsPage",
+    "NEXT_ITEM_GROUPS_PAGE": "NextItemGroupsPage",
     "COMPLEXITY": "Complexity",
 }
 
