@@ -17,10 +17,16 @@ from validation.cutover.rollback import rollback_cutover
 from validation.cutover.runner import run_cutover
 
 
+@pytest.fixture(autouse=True)
+def fast_required_set(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These tests are about rollback: the required set is narrowed to two real gates (as in test_cutover)."""
+    monkeypatch.setattr("validation.cutover.runner.required_gates", lambda env_name: FAST_GATES)
+
+
 def _cut_over(tmp_path: Path, canary: int = 3) -> tuple[Path, tuple[object, ...], str]:
     config = build_demo(tmp_path / "demo", alerts=False)
     before = observable(config)
-    result = run_cutover(config, to_env=PROD, canary=canary, report_root=tmp_path / "reports", gates=FAST_GATES)
+    result = run_cutover(config, to_env=PROD, canary=canary, report_root=tmp_path / "reports")
     assert result.ok
     return config, before, result.cutover_id
 
