@@ -13,6 +13,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from sync.ledger import OpStatus
 from sync.run_parts import RunParts
 from sync.states import SyncState
 
@@ -73,13 +74,25 @@ def count_pending_lines(conn: Connection, run: RunParts, record_uuids: Sequence[
 
 
 def pending_lines(run: RunParts, record_uuids: Sequence[str] | None) -> list[dict[str, Any]]:
-    """Lines to push whose parent item is SYNCED, with the parent's item id and order number."""
+    """Lines to push whose parent item is SYNCED, with the parent's item id and order number.
+
+    A line whose ``create_subitem`` is still ``SENT`` (outcome unknown) is left to
+    :func:`sync.recovery.resolve_unknown_outcomes` at the next run's start: sending it again
+    in the same run would create a second subitem when the first one was applied.
+    """
     lines, t, options = run.tables.lines, run.tables.target, run.options
     states = set(options.states) | {SyncState.PENDING.value}
+    ops = run.tables.operations
+    unknown_create = sa.exists().where(  # sent, answer never came: recovery settles it, a resend would duplicate
+        ops.c.record_key == lines.c.line_uuid,
+        ops.c.operation == "create_subitem",
+        ops.c.status == OpStatus.SENT,
+    )
     where = [
         lines.c.sync_state.in_(sorted(states)),
         t.c.monday_item_id.is_not(None),
         t.c.sync_state == SyncState.SYNCED.value,
+        ~unknown_create,
     ]
     if record_uuids is not None:
         where.append(lines.c.record_uuid.in_(list(record_uuids)))

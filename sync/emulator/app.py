@@ -27,7 +27,7 @@ from sync.emulator.faults import FaultProfile, Faults
 from sync.emulator.idempotency import IdempotencyCache
 from sync.emulator.limits import DEFAULT_COSTS, MinuteWindow, estimate_cost
 from sync.emulator.model import Board
-from sync.emulator.oplog import OpRecord
+from sync.emulator.oplog import OpRecord, refused_writes
 from sync.emulator.schema import Executor, operation_of
 from sync.emulator.state import EmulatorState, RequestContext
 
@@ -68,11 +68,18 @@ class Emulator:
         self.idempotency = IdempotencyCache(clock)
         self.executor = Executor()
         self.on_mutation: Callable[[Emulator], None] | None = None
+        #: Idempotency keys whose answer the ``answer_lost`` fault keeps lost for every retry.
+        self.lost_answers: set[str] = set()
 
     # ---- public helpers ------------------------------------------------------------------------------
     @property
     def operation_log(self) -> list[OpRecord]:
         """Every applied mutation so far, oldest first."""
+        return self.state.oplog.records(applied_only=True)
+
+    @property
+    def attempted_operations(self) -> list[OpRecord]:
+        """Every mutation that reached execution, applied or refused (``record.outcome``), oldest first."""
         return self.state.oplog.records()
 
     def save(self, path: Path) -> None:
@@ -101,6 +108,7 @@ class Emulator:
         self.complexity.reset()
         self.requests.reset()
         self.idempotency.clear()
+        self.lost_answers.clear()
 
     def clone_boards(self, template_id: str | int) -> tuple[str, str | None]:
         """Clone a template board (and its subitems board) with fresh ids, so callers never share a board.
@@ -152,6 +160,8 @@ class Emulator:
         key = headers.get("idempotency-key") if mutation else None
         if key:
             claim = self.idempotency.claim(token, key)
+            if claim.state == "replay" and key in self.lost_answers:  # retries of a lost answer time out
+                return self._fault_response("timeout", request_id, applied=True)
             if claim.state == "replay" and claim.response is not None:
                 status, out, payload = claim.response
                 return status, {**out, "Idempotency-Replayed": "true"}, payload
@@ -196,7 +206,7 @@ class Emulator:
         fault, latency = self.faults.draw()
         if latency > 0:
             self.sleep(latency)  # never under the state lock: concurrent requests wait in parallel
-        if fault is not None and fault != "timeout_after_apply":
+        if fault is not None and fault not in ("timeout_after_apply", "answer_lost"):
             error = self._fault_response(fault, request_id)
             return error, {}, error
         cost = estimate_cost(document, operation, variables, self.costs)
@@ -239,7 +249,13 @@ class Emulator:
             },
         )
         applied_before = len(self.state.oplog.records())
-        result = self.executor.run(self.state, document, variables, operation_name, ctx)
+        with self.state.lock:  # refused writes are logged in the same atomic step as the applied ones
+            result = self.executor.run(self.state, document, variables, operation_name, ctx)
+            if result.errors and operation.operation == OperationType.MUTATION:
+                for attempt in refused_writes(operation, variables, result.errors):
+                    self.state.oplog.append(
+                        time=ctx.now, request_id=request_id, idempotency_key=key, **attempt
+                    )
         payload: dict[str, Any] = {"data": result.data}
         if result.errors:
             payload["errors"] = responses.format_errors(list(result.errors), validation=result.data is None)
@@ -247,7 +263,9 @@ class Emulator:
         if len(self.state.oplog.records()) != applied_before and self.on_mutation is not None:
             self.on_mutation(self)
         markers = {"X-Emulator-Applied": "true"}
-        if fault == "timeout_after_apply":
+        if fault == "answer_lost" and key:
+            self.lost_answers.add(key)
+        if fault in ("timeout_after_apply", "answer_lost"):
             return self._fault_response("timeout", request_id, applied=True), markers, response
         return response, markers, response
 
@@ -266,7 +284,7 @@ class Emulator:
         )
 
     def _admin(self, method: str, route: str, query_string: str, request_id: str) -> Response:
-        """``GET /_emulator/health``, ``GET /_emulator/oplog[?since=SEQ]``, ``POST /_emulator/reset``,
+        """``GET /_emulator/health``, ``GET /_emulator/oplog[?since=SEQ][&attempted=1]``, ``POST /_emulator/reset``,
         ``POST /_emulator/boards/clone?from=BOARD_ID`` (-> ``{"board_id", "subitem_board_id"}``)."""
         verb = method.upper()
         if route == "/_emulator/health" and verb == "GET":
@@ -275,7 +293,8 @@ class Emulator:
             return responses.render(200, {"status": "ok", **counts}, request_id)
         if route == "/_emulator/oplog" and verb == "GET":
             since = _int_param(query_string, "since")
-            ops = [r.to_dict() for r in self.operation_log if r.seq > since]
+            log = self.attempted_operations if _int_param(query_string, "attempted") else self.operation_log
+            ops = [r.to_dict() for r in log if r.seq > since]
             return responses.render(200, {"operations": ops}, request_id)
         if route == "/_emulator/boards/clone" and verb == "POST":
             template = _str_param(query_string, "from")

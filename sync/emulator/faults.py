@@ -7,7 +7,11 @@ Fault kinds, drawn once per API request in a fixed order from one seeded RNG
 * ``500``: refused before execution, monday's "Internal server error" body;
 * ``timeout``: not executed; the client sees a timeout;
 * ``timeout_after_apply``: executed and recorded (oplog, idempotency cache),
-  *then* the client sees a timeout — the unknown-outcome case a retry must survive.
+  *then* the client sees a timeout — the unknown-outcome case a retry must survive;
+* ``answer_lost``: executed and recorded like ``timeout_after_apply``, but the answer stays
+  lost: every retry with the same ``Idempotency-Key`` times out too, until the client's
+  retries run out and the caller must find out by itself what monday did (the recovery
+  path: a look-up by business key). Drawn last, so profiles without it draw as before.
 
 In-process (:class:`EmulatorTransport`) a timeout raises ``httpx.ReadTimeout``.
 Over real HTTP the emulator answers ``504`` with ``extensions.code`` ``TIMEOUT_EXCEEDED``
@@ -35,6 +39,7 @@ class FaultProfile:
     rate_timeout: float = 0.0
     rate_timeout_after_apply: float = 0.0
     seed: int = 0
+    rate_answer_lost: float = 0.0
 
     @classmethod
     def from_fault_rate(
@@ -72,6 +77,7 @@ class Faults:
             ("500", p.rate_500),
             ("timeout", p.rate_timeout),
             ("timeout_after_apply", p.rate_timeout_after_apply),
+            ("answer_lost", p.rate_answer_lost),
         ):
             if roll < rate:
                 return kind, latency

@@ -53,6 +53,7 @@ class GateStatus(StrEnum):
     PASSED = "passed"
     FAILED = "failed"
     ERROR = "error"
+    INCONCLUSIVE = "inconclusive"
 
 
 @dataclass(frozen=True)

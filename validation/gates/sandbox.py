@@ -57,6 +57,8 @@ class RoundResult:
     retries: int = 0
     pending_after: int = 0
     error: str | None = None
+    adopted: int = 0  # unknown outcomes the engine resolved by looking the order/line up on the board
+    unknown: int = 0  # writes whose outcome the run could not learn
 
 
 @dataclass
@@ -175,6 +177,8 @@ class Sandbox:
                 summary.groups_created,
                 client.stats.retries,
                 self.pending(),
+                adopted=summary.adopted,
+                unknown=summary.rows_unknown,
             )
         finally:
             client.http.close()
