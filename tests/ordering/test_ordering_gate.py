@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
-import sync.engine
 import validation.gates.ordering as ordering
 from sync.config import load_config
+from sync.monday.client import MondayClient
 from validation.gates.ordering import OrderingGate
 from validation.gates.runner import GateContext, GateResult, GateStatus
 
@@ -67,14 +67,13 @@ def test_ordering_gate_fails_the_seed_production_mapping(tmp_path: Path) -> None
 def test_items_sent_before_their_group_exists_are_an_ordering_violation(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """An engine that assumes its groups exist: monday refuses the items, the attempted-write log names it."""
+    """A client that reports groups created without sending them: monday refuses the items, the attempted-write
+    log names them."""
 
-    def assume_groups(run: Any, known: dict[str, str], names: list[str]) -> dict[str, str]:
-        for name in names:
-            known.setdefault(name, f"group_never_made_{len(known)}")
-        return {}
+    def assume_groups(self: MondayClient, board_id: int, names: Any, *, idempotency_key: str) -> dict[str, Any]:
+        return {name: f"group_never_made_{n}" for n, name in enumerate(names)}  # nothing sent
 
-    monkeypatch.setattr(sync.engine, "ensure_groups", assume_groups)
+    monkeypatch.setattr(MondayClient, "create_groups", assume_groups)
     result = _run(tmp_path)
     assert_gate_caught(result, "groups before items", "before any create_group made it", "refused")
     assert result.metrics["writes_refused"] > 0
@@ -84,8 +83,11 @@ def test_items_sent_before_their_group_exists_are_an_ordering_violation(
 def test_engine_without_unknown_outcome_recovery_duplicates_and_fails(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Recovery switched off: a lost answer is resent blindly, and the duplicates are named."""
-    monkeypatch.setattr(sync.engine, "adopt_by_order_number", lambda *a, **k: set())
-    monkeypatch.setattr(sync.engine, "resolve_unknown_outcomes", lambda *a, **k: None)
+    """Recovery that never finds the applied write: a lost answer is resent, and the duplicates are named."""
+
+    def find_nothing(self: MondayClient, board_id: int, column_id: str, values: Any) -> dict[str, list[int]]:
+        return {v: [] for v in values}  # the look-up after an unknown outcome never finds the applied write
+
+    monkeypatch.setattr(MondayClient, "find_items_by_column", find_nothing)
     result = _run(tmp_path, orders=60, seed=3)
     assert_gate_caught(result, "one item per order number")

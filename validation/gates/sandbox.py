@@ -137,6 +137,10 @@ class Sandbox:
                 break
         return rounds
 
+    def sync_once(self, number: int = 1) -> RoundResult:
+        """Exactly one engine run with change detection, whatever is pending (e.g. to prove it sends nothing)."""
+        return self._run_once(number, SyncOptions())
+
     def _has_errors(self) -> bool:
         t, lines = self.tables.target, self.tables.lines
         with self.db.connect() as conn:
