@@ -145,9 +145,7 @@ def seed_changes(box: Sandbox, config: Config, env_name: str) -> list[SeededChan
     change(ChangeKind.GROUP, row, column, f"{(row or {}).get(column)} MOVED")
     with box.db.begin() as conn:
         for c in changes:
-            conn.execute(
-                sa.update(staging).where(staging.c.record_uuid == c.record_uuid).values({c.column: c.after})
-            )
+            conn.execute(sa.update(staging).where(staging.c.record_uuid == c.record_uuid).values({c.column: c.after}))
     return changes
 
 
