@@ -74,7 +74,10 @@ def test_cli_records_with_the_emulator(tmp_path: Path, capsys: pytest.CaptureFix
     )
     assert code == 0
     assert (tmp_path / "development" / "boards.yaml").is_file()
-    assert "boards.yaml" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "boards.yaml" in out
+    assert "recorded from the emulator (API version 2026-10) at 20" in out
+    assert "does not accept an emulator recording" in out  # the shipped development env is transport http
     assert (
         main(
             [
