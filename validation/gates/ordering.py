@@ -39,9 +39,10 @@ from sync.emulator.oplog import OpOutcome
 from sync.mapping import group_name
 from sync.monday.models import ItemRecord
 from sync.states import SyncState
-from validation.gates.evidence import md_table, write_json, write_text
+from validation.gates.evidence import write_json, write_text
+from validation.gates.ordering_timeline import timeline
 from validation.gates.runner import GateContext, GateResult, GateStatus, gate_result
-from validation.gates.sandbox import RoundResult, Sandbox, open_sandbox
+from validation.gates.sandbox import Sandbox, open_sandbox
 
 __all__ = [
     "DEFAULT_FAULTS",
@@ -150,7 +151,7 @@ class OrderingGate:
         }
         evidence = [
             write_json(folder / "ordering.json", payload),
-            write_text(folder / "timeline.md", _timeline(ctx.env_name, snap, rounds, checks, errors)),
+            write_text(folder / "timeline.md", timeline(ctx.env_name, snap, rounds, checks, errors)),
         ]
         if failed:
             summary = "; ".join(
@@ -357,75 +358,6 @@ def _lines_synced(snap: BoardSnapshot, unsyncable: set[str]) -> OrderingCheck:
                 f"{subs[int(sid)].parent_id}, not {order.get('monday_item_id')}"
             )
     return _check("every line synced", len(wanted), bad)
-
-
-# ---------------------------------------------------------------- evidence
-def _timeline(
-    env_name: str,
-    snap: BoardSnapshot,
-    rounds: Sequence[RoundResult],
-    checks: Sequence[OrderingCheck],
-    errors: Mapping[str, int],
-) -> str:
-    def row(r: OpRecord) -> tuple[Any, ...]:
-        group = (
-            snap.groups.get(r.group_id or "", r.group_id) if r.board_id == str(snap.items_board_id) else ""
-        )
-        return (r.seq, r.op, r.board_id, group, r.item_id, r.parent_item_id, r.item_name, r.idempotency_key)
-
-    headers = ["seq", "op", "board", "group", "item", "parent", "name", "idempotency key"]
-    text = (
-        f"# ordering: {env_name}\n\n{len(snap.oplog)} applied operations over {len(rounds)} run(s); "
-        f"client saw faults {dict(errors)}.\n\n## Checks\n\n"
-        + md_table(
-            ["ok", "check", "checked", "violations", "first violation"],
-            [
-                (
-                    "yes" if c.ok else "**NO**",
-                    c.name,
-                    c.checked,
-                    c.violation_count,
-                    c.violations[0] if c.violations else "",
-                )
-                for c in checks
-            ],
-        )
-        + "\n## Runs\n\n"
-        + md_table(
-            ["round", "kind", "status", "items", "subitems", "groups", "retries", "pending after", "error"],
-            [
-                (
-                    r.round,
-                    r.kind,
-                    r.status,
-                    r.items_created,
-                    r.subitems_created,
-                    r.groups_created,
-                    r.retries,
-                    r.pending_after,
-                    r.error or "",
-                )
-                for r in rounds
-            ],
-        )
-    )
-    chain = _one_chain(snap)
-    if chain:
-        text += "\n## One order end to end (group -> item -> subitems)\n\n" + md_table(
-            headers, map(row, chain)
-        )
-    text += "\n## First 40 operations\n\n" + md_table(headers, map(row, snap.oplog[:40]))
-    return text
-
-
-def _one_chain(snap: BoardSnapshot) -> list[OpRecord]:
-    items = [r for r in snap.oplog if r.op == "create_item"]
-    if not items:
-        return []
-    item = items[len(items) // 2]
-    group = [r for r in snap.oplog if r.op == "create_group" and r.group_id == item.group_id]
-    subs = [r for r in snap.oplog if r.op == "create_subitem" and r.parent_item_id == item.item_id]
-    return [*group, item, *subs]
 
 
 def _clip(text: str, limit: int = 200) -> str:
