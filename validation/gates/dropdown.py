@@ -92,7 +92,10 @@ class DropdownGate:
     """Season and other label columns are populated from the DB; labels are created only where allowed."""
 
     name = "dropdown-population"
-    description = "sandbox sync: AAG/CUSTOMER SEASON labels on the items, labels created only where allowed"
+    description = (
+        "sandbox sync: AAG/CUSTOMER SEASON labels on the items; missing labels rejected row by row where "
+        "creation is forbidden, created where allowed"
+    )
 
     def run(self, ctx: GateContext) -> GateResult:
         """Sync in a sandbox, compare labels and values, write dropdown.json + dropdown.md."""

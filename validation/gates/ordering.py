@@ -108,7 +108,8 @@ class OrderingGate:
 
     name = "ordering"
     description = (
-        "sandbox sync under 429/500/timeout faults: groups before items before subitems, no duplicates"
+        "sandbox sync under 429/500/timeout/lost-answer faults: attempted writes keep groups before items "
+        "before subitems, unknown outcomes recovered, no duplicates"
     )
 
     def run(self, ctx: GateContext) -> GateResult:
