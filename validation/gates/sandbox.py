@@ -126,8 +126,10 @@ class Sandbox:
             if before == 0:
                 break
             retry = bool(rounds) and self._has_errors()
+            # A retry also pushes PENDING rows: an order adopted after an unknown outcome is PENDING
+            # (an UPDATE onto the found item) and a retry of the ERROR rows alone would strand it.
             options = (
-                SyncOptions(detect=False, states=(SyncState.ERROR.value,), kind="retry")
+                SyncOptions(detect=False, states=(SyncState.PENDING.value, SyncState.ERROR.value), kind="retry")
                 if retry
                 else SyncOptions()
             )
