@@ -33,8 +33,14 @@ _COLOURS = {
     GateStatus.PASSED: ("#d4edda", "#155724"),
     GateStatus.FAILED: ("#f8d7da", "#721c24"),
     GateStatus.ERROR: ("#fff3cd", "#856404"),
+    GateStatus.INCONCLUSIVE: ("#e2e3e5", "#383d41"),
 }
-_RICH = {GateStatus.PASSED: "green", GateStatus.FAILED: "red", GateStatus.ERROR: "yellow"}
+_RICH = {
+    GateStatus.PASSED: "green",
+    GateStatus.FAILED: "red",
+    GateStatus.ERROR: "yellow",
+    GateStatus.INCONCLUSIVE: "magenta",
+}
 
 
 def new_run_dir(root: Path, env_name: str, now: datetime | None = None) -> Path:
