@@ -98,7 +98,12 @@ class ChangeDetectionGate:
         checks = [_board_check(by_order, len(expected))]
         checks += [_change_check(c, by_order) for c in changes]
         checks.append(_quiet_check(third_ops, third.status))
-        return self._result(ctx, checks, changes, updates, third_ops, by_order, [*first_rounds, *second_rounds])
+        key = env.mapping.items[KEY].column
+        ids = {(i.values[key].text or "").strip(): str(i.id) for i in items if key in i.values}
+        observed = _observed(changes, updates, by_order, ids)
+        return self._result(
+            ctx, checks, changes, updates, third_ops, observed, by_order, [*first_rounds, *second_rounds]
+        )
 
     def _result(
         self,
@@ -107,11 +112,11 @@ class ChangeDetectionGate:
         changes: Sequence[SeededChange],
         updates: Sequence[OpRecord],
         third_ops: Sequence[OpRecord],
+        observed: Sequence[Mapping[str, Any]],
         by_order: Mapping[str, list[str]],
         rounds: Sequence[Any],
     ) -> GateResult:
         failed = [c for c in checks if not c.ok]
-        observed = _observed(changes, updates, by_order)
         metrics = {
             "checked": sum(c.checked for c in checks),
             "orders": len(by_order),
@@ -245,13 +250,16 @@ def _quiet_check(third_ops: Sequence[OpRecord], status: str) -> ChangeCheck:
 
 
 def _observed(
-    changes: Sequence[SeededChange], updates: Sequence[OpRecord], by_order: Mapping[str, list[str]]
+    changes: Sequence[SeededChange],
+    updates: Sequence[OpRecord],
+    by_order: Mapping[str, list[str]],
+    item_ids: Mapping[str, str],
 ) -> list[dict[str, Any]]:
     """Per seeded change: the operations of the second sync on its item (or its subitems)."""
     out = []
     for change in changes:
-        names = {r.item_id for r in updates if r.item_name and change.order in r.item_name}
-        ops = [r for r in updates if r.item_id in names or r.parent_item_id in names]
+        item = item_ids.get(change.order)
+        ops = [r for r in updates if item is not None and item in (r.item_id, r.parent_item_id)]
         out.append(
             {
                 "kind": change.kind.value,
