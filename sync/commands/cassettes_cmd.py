@@ -46,9 +46,15 @@ def record(app: AppContext, env: str, use_emulator: bool, out_dir: Path | None, 
     config = app.config
     config.environment(env)  # unknown environment -> ConfigError naming the known ones (exit 2)
     root = out_dir if out_dir is not None else config.base_dir / config.paths.cassettes
+    from validation.gates.cassette_provenance import read_provenance
+
     path = record_boards(config, env, use_emulator=use_emulator, out_dir=root, replace=replace)
-    source = "emulator" if use_emulator else "monday.com"
-    click.echo(f"recorded {env} boards from {source}: {path}")
+    click.echo(f"recorded {env} boards: {path} ({read_provenance(path).describe()})")
+    if use_emulator and config.environment(env).monday.transport == "http":
+        click.echo(
+            f"note: {env} has transport 'http'; the board-contract gate does not accept an emulator "
+            f"recording as evidence of the real board (record without --emulator for that)"
+        )
     if path.name != "boards.yaml":
         click.echo(
             "boards.yaml exists: compare with `ordersync gates "

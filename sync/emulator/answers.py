@@ -35,7 +35,7 @@ Response = tuple[int, dict[str, str], bytes]
 FIELD_LIMITED_FIELD = "subitems"  # monday's per-field concurrency limit hits subitems { id }
 NESTED_THROTTLED_FIELD = "column_values"  # served by a sub-service that throttles on its own
 #: Fault kinds applied after execution (the request runs; the answer is altered).
-POST_EXECUTION_FAULTS = frozenset({"timeout_after_apply", "field_limit", "nested"})
+POST_EXECUTION_FAULTS = frozenset({"timeout_after_apply", "answer_lost", "field_limit", "nested"})
 _FAULT_LIMITS = {
     "429": LimitCode.MINUTE,
     "concurrency": LimitCode.CONCURRENCY,

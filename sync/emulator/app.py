@@ -29,7 +29,7 @@ from sync.emulator.faults import FaultProfile, Faults
 from sync.emulator.idempotency import IdempotencyCache
 from sync.emulator.limits import DEFAULT_COSTS, MinuteWindow, estimate_cost
 from sync.emulator.model import Board
-from sync.emulator.oplog import OpRecord
+from sync.emulator.oplog import OpRecord, refused_writes
 from sync.emulator.schema import Executor, operation_of
 from sync.emulator.shapes import CURRENT_API_VERSION, LimitCode
 from sync.emulator.state import EmulatorState, RequestContext
@@ -89,11 +89,18 @@ class Emulator:
         self._timeouts = 0
         self.executor = Executor()
         self.on_mutation: Callable[[Emulator], None] | None = None
+        #: Idempotency keys whose answer the ``answer_lost`` fault keeps lost for every retry.
+        self.lost_answers: set[str] = set()
 
     # ---- public helpers ------------------------------------------------------------------------------
     @property
     def operation_log(self) -> list[OpRecord]:
         """Every applied mutation so far, oldest first."""
+        return self.state.oplog.records(applied_only=True)
+
+    @property
+    def attempted_operations(self) -> list[OpRecord]:
+        """Every mutation that reached execution, applied or refused (``record.outcome``), oldest first."""
         return self.state.oplog.records()
 
     def save(self, path: Path) -> None:
@@ -123,6 +130,7 @@ class Emulator:
         self.requests.reset()
         self.daily.reset()
         self.idempotency.clear()
+        self.lost_answers.clear()
 
     def clone_boards(self, template_id: str | int) -> tuple[str, str | None]:
         """Clone a template board (and its subitems board) with fresh ids, so callers never share a board.
@@ -174,6 +182,9 @@ class Emulator:
         key = headers.get("idempotency-key") if mutation else None
         if key:
             claim = self.idempotency.claim(token, key)
+            if claim.state == "replay" and key in self.lost_answers:  # retries of a lost answer time out
+                self._timeouts += 1
+                return answers.timed_out_after_apply(request_id, version, serial=self._timeouts)
             if claim.state == "replay" and claim.response is not None:
                 status, out, payload = claim.response
                 return status, {**out, "Idempotency-Replayed": "true"}, payload
@@ -278,7 +289,11 @@ class Emulator:
             },
         )
         applied_before = len(self.state.oplog.records())
-        result = self.executor.run(self.state, document, variables, operation_name, ctx)
+        with self.state.lock:  # refused writes are logged in the same atomic step as the applied ones
+            result = self.executor.run(self.state, document, variables, operation_name, ctx)
+            if result.errors and operation.operation == OperationType.MUTATION:
+                for attempt in refused_writes(operation, variables, result.errors):
+                    self.state.oplog.append(time=ctx.now, request_id=request_id, idempotency_key=key, **attempt)
         if result.errors:
             specs = responses.format_errors(list(result.errors), validation=result.data is None)
             response = responses.spec_error(200, specs, request_id, version, data=result.data)
@@ -287,7 +302,9 @@ class Emulator:
         if len(self.state.oplog.records()) != applied_before and self.on_mutation is not None:
             self.on_mutation(self)
         markers = {"X-Emulator-Applied": "true"}
-        if fault == "timeout_after_apply":
+        if fault == "answer_lost" and key:
+            self.lost_answers.add(key)
+        if fault in ("timeout_after_apply", "answer_lost"):
             self._timeouts += 1
             return answers.timed_out_after_apply(request_id, version, serial=self._timeouts), markers, response
         if fault is not None and result.data is not None and not result.errors:
@@ -301,7 +318,7 @@ class Emulator:
         return responses.limit_error(code, wait, request_id, version, retry_after_header=header, numbers=numbers)
 
     def _admin(self, method: str, route: str, query_string: str, request_id: str) -> Response:
-        """``GET /_emulator/health``, ``GET /_emulator/oplog[?since=SEQ]``, ``POST /_emulator/reset``,
+        """``GET /_emulator/health``, ``GET /_emulator/oplog[?since=SEQ][&attempted=1]``, ``POST /_emulator/reset``,
         ``POST /_emulator/boards/clone?from=BOARD_ID`` (-> ``{"board_id", "subitem_board_id"}``)."""
         verb = method.upper()
         if route == "/_emulator/health" and verb == "GET":
@@ -310,7 +327,8 @@ class Emulator:
             return responses.render(200, {"status": "ok", **counts}, request_id)
         if route == "/_emulator/oplog" and verb == "GET":
             since = _int_param(query_string, "since")
-            ops = [r.to_dict() for r in self.operation_log if r.seq > since]
+            log = self.attempted_operations if _int_param(query_string, "attempted") else self.operation_log
+            ops = [r.to_dict() for r in log if r.seq > since]
             return responses.render(200, {"operations": ops}, request_id)
         if route == "/_emulator/boards/clone" and verb == "POST":
             template = _str_param(query_string, "from")

@@ -15,7 +15,11 @@ Fault kinds, drawn once per API request in a fixed order from one seeded RNG
 * ``field_limit``: a query reading ``subitems`` gets HTTP 429 ``FIELD_LIMIT_EXCEEDED`` with
   partial data (``subitems`` nulled, one error per nulled field);
 * ``nested``: a query reading ``column_values`` gets HTTP 200 partial data with
-  ``tooManyRequests`` (``service: data-structure``) on each nulled field.
+  ``tooManyRequests`` (``service: data-structure``) on each nulled field;
+* ``answer_lost``: executed and recorded like ``timeout_after_apply``, but the answer stays
+  lost: every retry with the same ``Idempotency-Key`` times out too, until the client's
+  retries run out and the caller must find out by itself what monday did (the recovery
+  path: a look-up by business key). Drawn last, so profiles without it draw as before.
 
 Limit answers carry their wait in the body only; ``retry_after_header=True`` adds
 the ``Retry-After`` header too (monday's 2026 gateway often leaves it out).
@@ -55,6 +59,7 @@ class FaultProfile:
     retry_after_header: bool = False
     #: seconds announced by injected limit answers (monday's fixtures: 15 concurrency, 22 complexity)
     retry_in_seconds: int = 1
+    rate_answer_lost: float = 0.0
 
     @classmethod
     def from_fault_rate(
@@ -97,6 +102,7 @@ class Faults:
             ("complexity", p.rate_complexity),
             ("field_limit", p.rate_field_limit),
             ("nested", p.rate_nested),
+            ("answer_lost", p.rate_answer_lost),
         ):
             if roll < rate:
                 return kind, latency

@@ -12,11 +12,17 @@ import yaml
 
 from sync.config import ColumnMapping, Config, load_config
 from sync.connect import build_client
+from sync.monday import operations as ops
 from sync.monday.models import BoardInfo
 from validation.gates.cassettes import vcr_config as cassette_vcr_config
 from validation.gates.contract import BoardContractGate, ContractFinding, check_documents, check_mapping
 from validation.gates.contract_changes import ColumnChange, compare_recordings
 from validation.gates.runner import GateContext, GateStatus
+
+try:  # tests/ as a package (rootdir on sys.path) or as plain folders (this folder on sys.path)
+    from tests.seeded_defects import assert_gate_caught
+except ModuleNotFoundError:
+    from seeded_defects import assert_gate_caught  # type: ignore[no-redef]
 
 REPO = Path(__file__).resolve().parents[2]
 CASSETTES = REPO / "cassettes"
@@ -113,13 +119,89 @@ def test_gate_fails_the_seed_production_mapping(tmp_path: Path) -> None:
     assert set(SEED_BAD_COLUMNS.values()) <= bad
 
 
+def with_transport(config: Config, env: str, transport: str) -> Config:
+    """A config copy whose environment talks to ``transport`` (bypasses load-time cross-checks)."""
+    environment = config.environment(env)
+    monday = environment.monday.model_copy(update={"transport": transport})
+    new_env = environment.model_copy(update={"monday": monday})
+    return config.model_copy(update={"environments": {**config.environments, env: new_env}})
+
+
+def project_with_cassette(tmp_path: Path, env: str, text: str) -> Config:
+    """A project folder (shipped config) whose cassettes/<env>/boards.yaml holds ``text``."""
+    shutil.copy(SHIPPED, tmp_path / "ordersync.toml")
+    folder = tmp_path / "cassettes" / env
+    folder.mkdir(parents=True)
+    (folder / "boards.yaml").write_text(text, encoding="utf-8")
+    return load_config(tmp_path / "ordersync.toml")
+
+
+def live_recording(env: str) -> str:
+    """The committed cassette as if recorded from api.monday.com (stamp, URL and time)."""
+    document = yaml.safe_load((CASSETTES / env / "boards.yaml").read_text(encoding="utf-8"))
+    for interaction in document["interactions"]:
+        interaction["request"]["uri"] = "https://api.monday.com/v2"
+        headers = interaction["response"]["headers"]
+        headers["x-ordersync-recorded-from"] = ["monday"]
+        headers["x-ordersync-recorded-at"] = ["2026-11-30T09:15:00+00:00"]
+    return str(yaml.safe_dump(document, allow_unicode=True))
+
+
 @pytest.mark.parametrize("env", ENVS)
-def test_gate_passes_the_shipped_config(env: str, tmp_path: Path) -> None:
-    """Shipped config + committed cassette: every check passes, with evidence on disk."""
-    result = run_gate(load_config(SHIPPED), env, tmp_path)
+def test_gate_passes_the_shipped_config_on_the_emulator(env: str, tmp_path: Path) -> None:
+    """transport = emulator + committed (emulator) cassette: every check passes; evidence names the source."""
+    result = run_gate(with_transport(load_config(SHIPPED), env, "emulator"), env, tmp_path)
     assert result.status is GateStatus.PASSED, result.summary
     assert result.metrics["checked"] > 100
+    assert result.metrics["cassette_source"] == "emulator"
+    assert result.metrics["cassette_api_version"] == "2026-10"
+    assert "recorded from the emulator (API version 2026-10)" in result.summary
     assert all(p.is_file() for p in result.evidence)
+    evidence = json.loads(next(p for p in result.evidence if p.suffix == ".json").read_text(encoding="utf-8"))
+    assert evidence["provenance"]["source"] == "emulator"
+
+
+@pytest.mark.seeded_defect(gate="board-contract", kind="config")
+@pytest.mark.parametrize("env", ENVS)
+def test_emulator_cassette_is_not_evidence_of_a_real_board(env: str, tmp_path: Path) -> None:
+    """transport = http (the shipped default) with an emulator recording: failed, with the re-record command."""
+    result = run_gate(load_config(SHIPPED), env, tmp_path)
+    assert_gate_caught(
+        result, "recorded from the emulator", "transport 'http'", f"nox -s record-cassettes -- {env}"
+    )
+
+
+def test_live_recording_passes_a_real_board_and_says_when(tmp_path: Path) -> None:
+    """A cassette recorded from api.monday.com is evidence for transport = http; the time and version are named."""
+    config = project_with_cassette(tmp_path, "production", live_recording("production"))
+    result = run_gate(config, "production", tmp_path)
+    assert result.status is GateStatus.PASSED, result.summary
+    assert "the live monday API (API version 2026-10) at 2026-11-30T09:15:00+00:00" in result.summary
+    assert result.metrics["cassette_recorded_at"] == "2026-11-30T09:15:00+00:00"
+
+
+@pytest.mark.seeded_defect(gate="board-contract", kind="config")
+def test_empty_cassette_is_named_empty(tmp_path: Path) -> None:
+    """A cassette without interactions is 'empty cassette', not a vague replay miss."""
+    config = project_with_cassette(tmp_path, "production", "interactions: []\nversion: 1\n")
+    assert_gate_caught(run_gate(config, "production", tmp_path), "empty cassette", "has no interactions")
+
+
+@pytest.mark.seeded_defect(gate="board-contract", kind="config")
+def test_cassette_of_another_board_is_named(tmp_path: Path) -> None:
+    """The development recording filed under production: 'cassette of another board', with both ids."""
+    text = live_recording("development")
+    config = project_with_cassette(tmp_path, "production", text)
+    result = run_gate(config, "production", tmp_path)
+    assert_gate_caught(result, "cassette of another board", "9609317401", "9200517329")
+
+
+@pytest.mark.seeded_defect(gate="board-contract", kind="product")
+def test_client_document_drift_fails_the_replay(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The client's GetBoards document changed (labels no longer read): the recording no longer answers it."""
+    monkeypatch.setattr(ops, "BOARDS", ops.BOARDS.replace("settings_str", ""))
+    config = project_with_cassette(tmp_path, "production", live_recording("production"))
+    assert_gate_caught(run_gate(config, "production", tmp_path), "no recorded answer", "re-record")
 
 
 @pytest.mark.vcr
@@ -192,7 +274,7 @@ def test_cassette_that_does_not_answer_the_current_request_fails(tmp_path: Path)
     config = config.model_copy(update={"environments": {**config.environments, "production": moved}})
     result = run_gate(config, "production", tmp_path)
     assert result.status is GateStatus.FAILED
-    assert "no recorded answer" in result.summary
+    assert "cassette of another board" in result.summary
     assert "1234" in result.summary
 
 

@@ -14,6 +14,7 @@ import yaml
 from sync.cli import main
 from sync.config import load_config
 from sync.errors import ConfigError
+from validation.gates.cassette_provenance import read_provenance
 from validation.gates.cassettes import record_boards, replay_boards
 from validation.gates.contract_changes import compare_recordings
 
@@ -31,6 +32,10 @@ def test_recording_is_scrubbed_replayable_and_matches_the_committed_cassette(tmp
     interaction = yaml.safe_load(text)["interactions"][0]
     assert interaction["request"]["uri"] == "http://127.0.0.1/v2"  # no ephemeral port
     assert interaction["response"]["headers"]["x-ordersync-recorded-from"] == ["emulator"]
+    assert interaction["response"]["headers"]["x-ordersync-recorded-at"][0].startswith("20")
+    provenance = read_provenance(path)
+    assert (provenance.source, provenance.source_inferred, provenance.api_version) == ("emulator", False, "2026-10")
+    assert provenance.board_ids == (9200517329, 9200771505)
     boards = replay_boards(CONFIG, "production", path)
     assert {b.id for b in boards} == {9200517329, 9200771505}
     assert compare_recordings(REPO / "cassettes" / "production" / "boards.yaml", path) == []
@@ -69,7 +74,10 @@ def test_cli_records_with_the_emulator(tmp_path: Path, capsys: pytest.CaptureFix
     )
     assert code == 0
     assert (tmp_path / "development" / "boards.yaml").is_file()
-    assert "boards.yaml" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "boards.yaml" in out
+    assert "recorded from the emulator (API version 2026-10) at 20" in out
+    assert "does not accept an emulator recording" in out  # the shipped development env is transport http
     assert (
         main(
             [

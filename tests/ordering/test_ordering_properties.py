@@ -62,6 +62,7 @@ fault_profiles = st.builds(
     rate_timeout=st.floats(0, 0.05),
     rate_timeout_after_apply=st.floats(0, 0.08),
     seed=st.integers(0, 2**16),
+    rate_answer_lost=st.floats(0, 0.1),  # unknown outcomes that only the look-up recovery can settle
 )
 
 

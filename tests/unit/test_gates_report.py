@@ -64,7 +64,7 @@ def test_reports_are_written_with_every_gate(tmp_path: Path) -> None:
     assert [p.name for p in paths] == ["gates.json", "gates.md", "index.html"]
     data = json.loads((run.report_dir / "gates.json").read_text(encoding="utf-8"))
     assert data["passed"] is False
-    assert data["counts"] == {"passed": 1, "failed": 1, "inconclusive": 0, "error": 1}
+    assert data["counts"] == {"passed": 1, "failed": 1, "error": 1, "inconclusive": 0}
     assert data["gates"][0]["evidence"] == ["schema-readiness/schema.md"]
     md = (run.report_dir / "gates.md").read_text(encoding="utf-8")
     assert "data-expectations" in md

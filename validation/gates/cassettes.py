@@ -16,6 +16,11 @@ variables) and on method and path, never on the host: a cassette recorded from t
 answers the same document sent to ``api.monday.com``. A changed ``GetBoards`` document no
 longer matches, so the replay fails until the cassette is re-recorded.
 
+Every recorded answer is stamped with where it came from (``x-ordersync-recorded-from``:
+``monday`` or ``emulator``) and when (``x-ordersync-recorded-at``, UTC); monday's own
+``api-version`` header is kept. :func:`read_provenance` reads them back (older cassettes
+without the stamp: the source is inferred from the recorded URL, the time is unknown).
+
 When ``boards.yaml`` already exists, a new recording goes to ``boards.new.yaml``; the
 board-contract gate reports the difference column by column. ``replace=True`` overwrites
 the committed file instead (after review).
@@ -44,6 +49,7 @@ from sync.config import Config, monday_token
 from sync.connect import EMULATOR_TOKEN
 from sync.monday import MondayClient, RetryPolicy, build_http_client
 from sync.monday.models import BoardInfo
+from validation.gates.cassette_provenance import EMULATOR_SOURCE, LIVE_SOURCE, LOOPBACK, stamp
 
 __all__ = [
     "CASSETTE_NAME",
@@ -76,9 +82,7 @@ FILTER_HEADERS = (
     "connection",
 )
 KEEP_RESPONSE_HEADERS = frozenset({"content-type", "api-version"})
-RECORDED_FROM_HEADER = "x-ordersync-recorded-from"
 _EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
-_LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
 _SCRUBBED_KEYS = frozenset({"account_id", "request_id"})
 
 
@@ -128,7 +132,7 @@ def vcr_config() -> dict[str, Any]:
 def scrub_request(request: VcrRequest) -> VcrRequest:
     """Drop the ephemeral port of a loopback (emulator) URL; headers are removed by ``filter_headers``."""
     parts = urlsplit(request.uri)
-    if parts.hostname in _LOOPBACK and parts.port is not None:
+    if parts.hostname in LOOPBACK and parts.port is not None:
         request.uri = urlunsplit((parts.scheme, parts.hostname, parts.path, parts.query, parts.fragment))
     return request
 
@@ -191,7 +195,7 @@ def record_boards(config: Config, env_name: str, *, use_emulator: bool, out_dir:
         settings = {
             **vcr_config(),
             "record_mode": "all",
-            "before_record_response": lambda r: _stamp(scrub_response(r), source),
+            "before_record_response": lambda r: stamp(scrub_response(r), source),
         }
         with tempfile.TemporaryDirectory() as tmp:
             scratch = Path(tmp) / CASSETTE_NAME
@@ -213,24 +217,19 @@ def record_boards(config: Config, env_name: str, *, use_emulator: bool, out_dir:
     return target
 
 
-def _stamp(response: dict[str, Any], source: str) -> dict[str, Any]:
-    response.setdefault("headers", {})[RECORDED_FROM_HEADER] = [source]
-    return response
-
-
 @contextmanager
 def _endpoint(config: Config, env_name: str, use_emulator: bool) -> Iterator[tuple[str, str, str]]:
     """``(api_url, token, provenance)``: a loopback emulator server, or the real API with the env's token."""
     if not use_emulator:
         env = config.environment(env_name)
-        yield env.monday.api_url, monday_token(config, env_name), "monday"
+        yield env.monday.api_url, monday_token(config, env_name), LIVE_SOURCE
         return
     from sync.emulator import build_emulator, serve
 
     server = serve("127.0.0.1", 0, build_emulator(require_token=False))
     try:
         host, port = server.server_address[:2]
-        yield f"http://{host!s}:{port}/v2", EMULATOR_TOKEN, "emulator"
+        yield f"http://{host!s}:{port}/v2", EMULATOR_TOKEN, EMULATOR_SOURCE
     finally:
         server.shutdown()
         server.server_close()

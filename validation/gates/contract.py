@@ -14,6 +14,12 @@ document, fails the gate) and checks, naming environment, DB column, column id a
 * the items board's subtasks column links to the configured subitems board (``boardIds``);
 * every GraphQL document the client can send validates against ``sync/monday/schema.graphql``.
 
+Provenance: the evidence names where the cassette came from (the live API with its API
+version, or the emulator) and when. For an environment whose ``transport`` is ``http`` (a
+real monday board) an emulator recording is not evidence: the gate fails and says how to
+re-record (``nox -s record-cassettes -- ENV``). An empty cassette, or one of another board,
+is named as exactly that (and not replayed).
+
 Contract changes: when a newer recording ``boards.new.yaml`` sits next to the cassette,
 :func:`compare_recordings` reports column by column what was renamed, retyped, added or
 removed; a removed or retyped *mapped* column fails the gate.
@@ -37,6 +43,7 @@ from sync.db import build_tables
 from sync.monday import operations as ops
 from sync.monday.models import BoardInfo
 from validation.gates.board_contract import cassette_path
+from validation.gates.cassette_provenance import CassetteProvenance, judge_provenance, read_provenance
 from validation.gates.cassettes import NEW_CASSETTE_NAME, CassetteMiss, replay_boards
 from validation.gates.contract_changes import ColumnChange, compare_recordings
 from validation.gates.evidence import md_table, write_json, write_text
@@ -104,6 +111,12 @@ class BoardContractGate:
         cassette = cassette_path(ctx.config, env)
         findings: list[ContractFinding] = []
         changes: list[ColumnChange] = []
+        prov = read_provenance(cassette) if cassette is not None else None
+        monday = ctx.config.environment(env).monday
+        wanted = (monday.board_id, monday.subitem_board_id)
+        if prov is not None:
+            judged = judge_provenance(prov, env, monday.transport, wanted)
+            findings += [ContractFinding(env, check, "-", None, None, ok, why) for check, ok, why in judged]
         if cassette is None:
             findings.append(
                 ContractFinding(
@@ -118,6 +131,8 @@ class BoardContractGate:
                     f"record one with `ordersync cassettes record {env}` (or `--emulator`)",
                 )
             )
+        elif prov is not None and not set(wanted) <= set(prov.board_ids):
+            pass  # empty, or another board's: named above; a replay would only repeat "no recorded answer"
         else:
             try:
                 boards = replay_boards(ctx.config, env, cassette)
@@ -131,7 +146,7 @@ class BoardContractGate:
                 changes = compare_recordings(cassette, newer)
                 findings += _change_findings(ctx.config, env, changes, newer)
         findings += check_documents(env)
-        return self._result(ctx, cassette, findings, changes)
+        return self._result(ctx, cassette, findings, changes, prov)
 
     def _result(
         self,
@@ -139,6 +154,7 @@ class BoardContractGate:
         cassette: Path | None,
         findings: list[ContractFinding],
         changes: list[ColumnChange],
+        prov: CassetteProvenance | None,
     ) -> GateResult:
         problems = [f for f in findings if not f.ok]
         folder = ctx.evidence_dir(self.name)
@@ -147,15 +163,22 @@ class BoardContractGate:
             "problems": len(problems),
             "contract_changes": len(changes),
             "cassette": str(cassette) if cassette else None,
+            "cassette_source": prov.source if prov else None,
+            "cassette_api_version": prov.api_version if prov else None,
+            "cassette_recorded_at": prov.recorded_at if prov else None,
         }
         payload = {
+            "provenance": {**asdict(prov), "describe": prov.describe()} if prov else None,
             "metrics": metrics,
             "findings": [asdict(f) for f in findings],
             "changes": [asdict(c) for c in changes],
         }
         evidence = [
             write_json(folder / "contract.json", payload),
-            write_text(folder / "contract.md", _markdown(ctx.env_name, cassette, findings, changes)),
+            write_text(
+                folder / "contract.md",
+                _markdown(ctx.env_name, cassette, findings, changes, prov.describe() if prov else "no cassette"),
+            ),
         ]
         if problems:
             by_check: dict[str, list[str]] = defaultdict(list)
@@ -167,7 +190,8 @@ class BoardContractGate:
                 f"({named}); first: {problems[0].describe()}"
             )
         else:
-            summary = f"all {len(findings)} contract checks passed against {cassette}"
+            origin = prov.describe() if prov else ""
+            summary = f"all {len(findings)} contract checks passed against {cassette} ({origin})"
             if changes:
                 summary += f"; {len(changes)} contract change(s) in {NEW_CASSETTE_NAME} touch no mapped column"
         return gate_result(ctx, self.name, passed=not problems, summary=summary, metrics=metrics, evidence=evidence)
@@ -424,11 +448,16 @@ def _change_findings(
 
 
 def _markdown(
-    env_name: str, cassette: Path | None, findings: Sequence[ContractFinding], changes: Sequence[ColumnChange]
+    env_name: str,
+    cassette: Path | None,
+    findings: Sequence[ContractFinding],
+    changes: Sequence[ColumnChange],
+    provenance: str,
 ) -> str:
     failed = [f for f in findings if not f.ok]
     text = (
-        f"# board-contract: {env_name}\n\nCassette: `{cassette}`\n\n{len(findings)} checks, {len(failed)} failed.\n\n"
+        f"# board-contract: {env_name}\n\nCassette: `{cassette}`, {provenance}\n\n"
+        f"{len(findings)} checks, {len(failed)} failed.\n\n"
     )
     if failed:
         text += (

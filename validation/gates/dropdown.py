@@ -11,7 +11,13 @@ environment's boards, never the real board), then reads the items back and prove
 * every order and line reached the board (an order refused because a label may not be
   created is a population failure, named with its message);
 * labels were created only in columns with ``create_labels_if_missing = true``: the board's
-  labels are compared column by column before and after the sync.
+  labels are compared column by column before and after the sync;
+* label probes (:mod:`validation.gates.dropdown_probes`): values missing from the labels are
+  planted in staging before the sync. In a column where creation is forbidden, each such
+  order must be rejected row by row (``ERROR``, its message naming the value, not on the
+  board) and no label created; in a column where creation is allowed, the label must be
+  created and the item must show it. Generated orders alone only hold known labels, so
+  without the probes a sync that creates labels everywhere would pass.
 
 Evidence: ``dropdown.json`` and ``dropdown.md`` (labels per column before/after, value counts
 for the season columns, the first mismatches).
@@ -28,6 +34,7 @@ from sync.config import ColumnMapping, Config
 from sync.mapping import LABEL_TYPES, BoardColumns
 from sync.monday.models import BoardInfo, ItemRecord
 from sync.states import SyncState
+from validation.gates.dropdown_probes import plant_probes, probe_checks
 from validation.gates.evidence import md_table, write_json, write_text
 from validation.gates.runner import GateContext, GateResult, gate_result
 from validation.gates.sandbox import open_sandbox
@@ -85,7 +92,10 @@ class DropdownGate:
     """Season and other label columns are populated from the DB; labels are created only where allowed."""
 
     name = "dropdown-population"
-    description = "sandbox sync: AAG/CUSTOMER SEASON labels on the items, labels created only where allowed"
+    description = (
+        "sandbox sync: AAG/CUSTOMER SEASON labels on the items; missing labels rejected row by row where "
+        "creation is forbidden, created where allowed"
+    )
 
     def run(self, ctx: GateContext) -> GateResult:
         """Sync in a sandbox, compare labels and values, write dropdown.json + dropdown.md."""
@@ -93,6 +103,7 @@ class DropdownGate:
         seed = int(ctx.options.get("seed") or 42)
         with open_sandbox(ctx.config, ctx.env_name, orders=orders, seed=seed) as box:
             before = box.boards()
+            probes = plant_probes(box, ctx.config, ctx.env_name, before[box.items_board_id])
             rounds = box.sync_until_done()
             after = box.boards()
             items, subitems = box.items(box.items_board_id), box.items(box.subitems_board_id)
@@ -103,11 +114,25 @@ class DropdownGate:
             "subitems": (env.monday.subitem_board_id, env.mapping.subitems),
         }
         labels = label_changes(before, after, sides)
-        checks = value_checks(ctx.config, ctx.env_name, after, items, subitems, fact, lines)
+        refused = {p.record_uuid for p in probes if not p.allowed}  # judged by the probe checks instead
+        checks = value_checks(
+            ctx.config,
+            ctx.env_name,
+            after,
+            items,
+            subitems,
+            [r for r in fact if str(r["record_uuid"]) not in refused],
+            [r for r in lines if str(r["record_uuid"]) not in refused],
+        )
+        key_column = env.mapping.items["AAG ORDER NUMBER"].column
+        verdicts = probe_checks(probes, after[env.monday.board_id], fact, items, key_column)
+        bad_probes = [v for v in verdicts if v.violation_count or not v.checked]
         bad_labels = [c for c in labels if not c.ok]
         failed = [c for c in checks if not c.ok]
         metrics = {
-            "checked": sum(c.checked for c in checks) + len(labels),
+            "checked": sum(c.checked for c in checks) + len(labels) + sum(v.checked for v in verdicts),
+            "label_probes": len(probes),
+            "label_probes_forbidden": len(refused),
             "orders": len(fact),
             "rounds": len(rounds),
             "label_columns": len(labels),
@@ -120,16 +145,40 @@ class DropdownGate:
             "metrics": metrics,
             "rounds": [asdict(r) for r in rounds],
             "labels": [{**asdict(c), "ok": c.ok} for c in labels],
+            "probes": [asdict(p) for p in probes],
+            "probe_checks": [{**asdict(v), "ok": not v.violation_count} for v in verdicts],
             "checks": [{**asdict(c), "ok": c.ok} for c in checks],
         }
         evidence = [
             write_json(folder / "dropdown.json", payload),
-            write_text(folder / "dropdown.md", _markdown(ctx.env_name, labels, checks)),
+            write_text(
+                folder / "dropdown.md",
+                _markdown(ctx.env_name, labels, checks)
+                + "\n## Label probes (values missing from the labels, planted in staging)\n\n"
+                + md_table(
+                    ["column", "DB column", "create allowed", "order", "value"],
+                    [(p.column_id, p.db_column, "yes" if p.allowed else "no", p.order, p.value) for p in probes],
+                )
+                + "\n"
+                + md_table(
+                    ["ok", "probe check", "probes", "problems", "first problem"],
+                    [
+                        ("yes" if not v.violation_count else "**NO**", v.name, v.checked, v.violation_count,
+                         (v.violations or [""])[0])
+                        for v in verdicts
+                    ],
+                ),
+            ),
         ]
         problems = [
             f"labels {c.created[:3]} created in {c.board} column {c.column_id} ({c.title!r}) where "
             "create_labels_if_missing is false"
             for c in bad_labels
+        ]
+        problems += [
+            f"{v.name}: {v.violation_count} problem(s), e.g. {_clip(v.violations[0])}"
+            for v in bad_probes
+            if v.violations
         ]
         problems += [
             f"{c.name}: {c.violation_count} problem(s), e.g. {_clip(c.violations[0])}"
@@ -144,7 +193,9 @@ class DropdownGate:
             shown = ", ".join(f"{k} x{v}" for k, v in sorted((seasons.values if seasons else {}).items())[:4])
             summary = (
                 f"{len(fact)} orders: every label column matches the DB ({shown}, ...); "
-                f"{metrics['labels_created']} label(s) created, all in columns that allow it"
+                f"{metrics['labels_created']} label(s) created, all in columns that allow it; "
+                f"{len(refused)} probe value(s) missing from forbidden columns rejected row by row, "
+                f"{len(probes) - len(refused)} missing from allowed columns created"
             )
         return gate_result(ctx, self.name, passed=not problems, summary=summary, metrics=metrics, evidence=evidence)
 

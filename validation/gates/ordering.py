@@ -3,23 +3,31 @@
 The origin marked "groups created before items" complete without ever testing it. This gate
 syncs generated orders (``ctx.options["orders"]``, default 200, ``seed`` default 42) with the
 environment's mapping in a sandbox (:mod:`validation.gates.sandbox`) whose emulator injects 429s,
-500s, timeouts and timeouts *after* the write was applied, re-runs the engine (sync, then
-retry) until nothing is pending, and proves from the emulator's operation log and the final
-boards:
+500s, timeouts, timeouts *after* the write was applied, and *lost answers* (applied, then every
+retry of the same idempotency key times out until the client's retries run out, so the engine's
+unknown-outcome recovery, a look-up by order number, has to run). It re-runs the engine (sync,
+then retry) until nothing is pending, and proves from the emulator's operation log of
+*attempted* writes (refused ones included) and the final boards:
 
-* every ``create_group`` precedes the first ``create_item`` into that group;
-* every ``create_item`` precedes every ``create_subitem`` under it;
+* every ``create_item`` sent into a new group comes after the ``create_group`` that made it (an
+  item sent before its group exists is refused by monday and logged: a violation, named);
+* every ``create_subitem`` comes after the ``create_item`` of its parent;
 * no group title twice on the board, no two items for one order number, no two subitems for
   one order line;
 * every order and every line with a quantity is SYNCED and on the board (in its group, under
   its parent); an order without any group name must be ERROR with a message, never dropped.
 
-Evidence: ``ordering.json`` (checks, rounds, fault counts) and ``timeline.md`` (an excerpt of
-the operation log with group titles, plus one order's full group -> item -> subitems chain).
+The recovery path is evidence too: ``recoveries`` counts the orders and lines the engine
+adopted after an unknown outcome. When no recovery happened the gate proved nothing about it
+and is ``inconclusive`` (raise ``orders`` or change ``seed``), never ``passed``.
+
+Evidence: ``ordering.json`` (checks, rounds, fault counts, recoveries) and ``timeline.md`` (an
+excerpt of the operation log with group titles, plus one order's full group -> item -> subitems chain).
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
@@ -27,12 +35,14 @@ from typing import Any
 
 from sync.config import Config
 from sync.emulator import FaultProfile, OpRecord
+from sync.emulator.oplog import OpOutcome
 from sync.mapping import group_name
 from sync.monday.models import ItemRecord
 from sync.states import SyncState
-from validation.gates.evidence import md_table, write_json, write_text
-from validation.gates.runner import GateContext, GateResult, gate_result
-from validation.gates.sandbox import RoundResult, Sandbox, open_sandbox
+from validation.gates.evidence import write_json, write_text
+from validation.gates.ordering_timeline import timeline
+from validation.gates.runner import GateContext, GateResult, GateStatus, gate_result
+from validation.gates.sandbox import Sandbox, open_sandbox
 
 __all__ = [
     "DEFAULT_FAULTS",
@@ -44,8 +54,11 @@ __all__ = [
     "snapshot",
 ]
 
-#: 429s, 500s, plain timeouts and timeouts after the write was applied (the unknown-outcome case).
-DEFAULT_FAULTS = FaultProfile(rate_429=0.05, rate_500=0.05, rate_timeout=0.03, rate_timeout_after_apply=0.05)
+#: 429s, 500s, plain timeouts, timeouts after the write was applied, and answers lost for good
+#: (applied, every retry times out): the last drives the engine's unknown-outcome recovery.
+DEFAULT_FAULTS = FaultProfile(
+    rate_429=0.05, rate_500=0.05, rate_timeout=0.03, rate_timeout_after_apply=0.05, rate_answer_lost=0.2
+)
 MAX_VIOLATIONS = 20
 
 
@@ -66,7 +79,11 @@ class OrderingCheck:
 
 @dataclass(frozen=True)
 class BoardSnapshot:
-    """What the sandbox holds after the sync: the log, the boards' groups and items, and the DB rows."""
+    """What the sandbox holds after the sync: the logs, the boards' groups and items, and the DB rows.
+
+    ``oplog`` are the applied writes; ``attempts`` every write that reached the emulator,
+    refused ones included (empty: the applied writes are all there is to judge).
+    """
 
     oplog: list[OpRecord]
     items_board_id: int
@@ -78,13 +95,22 @@ class BoardSnapshot:
     staging: list[dict[str, Any]]
     orders: list[dict[str, Any]]
     lines: list[dict[str, Any]]
+    attempts: list[OpRecord] = field(default_factory=list)
+
+    @property
+    def attempted(self) -> list[OpRecord]:
+        """Every attempted write (applied and refused), in the order the emulator saw them."""
+        return self.attempts or self.oplog
 
 
 class OrderingGate:
     """A faulted sandbox sync keeps group -> item -> subitem order and creates everything exactly once."""
 
     name = "ordering"
-    description = "sandbox sync under 429/500/timeout faults: groups before items before subitems, no duplicates"
+    description = (
+        "sandbox sync under 429/500/timeout/lost-answer faults: attempted writes keep groups before items "
+        "before subitems, unknown outcomes recovered, no duplicates"
+    )
 
     def run(self, ctx: GateContext) -> GateResult:
         """Sync in a sandbox, check the invariants, write ordering.json + timeline.md."""
@@ -96,6 +122,7 @@ class OrderingGate:
             rounds = box.sync_until_done()
             snap = snapshot(box, initial)
             errors = dict(box.client_errors)
+            lost = len(box.emulator.lost_answers)
         unsyncable = expected_unsyncable(ctx.config, snap.staging)
         key_column = ctx.config.environment(ctx.env_name).mapping.items["AAG ORDER NUMBER"].column
         checks = check_ordering(snap, key_column=key_column, unsyncable=unsyncable)
@@ -111,6 +138,10 @@ class OrderingGate:
             **{f"ops_{k}": v for k, v in op_counts.items()},
             "faults_seen_by_client": sum(errors.values()),
             "unsyncable_orders": len(unsyncable),
+            "writes_refused": sum(1 for r in snap.attempted if r.outcome is OpOutcome.REFUSED),
+            "answers_lost": lost,
+            "recoveries": sum(r.adopted for r in rounds),
+            "unknown_outcomes": sum(r.unknown for r in rounds),
         }
         payload = {
             "metrics": metrics,
@@ -121,7 +152,7 @@ class OrderingGate:
         }
         evidence = [
             write_json(folder / "ordering.json", payload),
-            write_text(folder / "timeline.md", _timeline(ctx.env_name, snap, rounds, checks, errors)),
+            write_text(folder / "timeline.md", timeline(ctx.env_name, snap, rounds, checks, errors)),
         ]
         if failed:
             summary = "; ".join(
@@ -133,10 +164,24 @@ class OrderingGate:
         else:
             summary = (
                 f"{len(snap.staging)} orders, {len(snap.lines)} lines synced in {len(rounds)} run(s) through "
-                f"{sum(errors.values())} injected faults; {len(snap.oplog)} operations in order, "
-                "no duplicates"
+                f"{sum(errors.values())} injected faults, {lost} answer(s) lost and "
+                f"{metrics['recoveries']} unknown outcome(s) recovered by look-up; "
+                f"{len(snap.attempted)} attempted operations in order, no duplicates"
             )
-        return gate_result(ctx, self.name, passed=not failed, summary=summary, metrics=metrics, evidence=evidence)
+        result = gate_result(
+            ctx, self.name, passed=not failed, summary=summary, metrics=metrics, evidence=evidence
+        )
+        if not failed and not metrics["recoveries"]:
+            return dataclasses.replace(
+                result,
+                status=GateStatus.INCONCLUSIVE,
+                summary=(
+                    f"inconclusive: no unknown-outcome recovery happened ({lost} answer(s) lost, "
+                    f"{metrics['unknown_outcomes']} unknown outcome(s)); the recovery path was not "
+                    f"exercised, raise --orders or change the seed ({summary})"
+                ),
+            )
+        return result
 
 
 def snapshot(box: Sandbox, initial_groups: Iterable[str]) -> BoardSnapshot:
@@ -145,6 +190,7 @@ def snapshot(box: Sandbox, initial_groups: Iterable[str]) -> BoardSnapshot:
     boards = box.boards()
     return BoardSnapshot(
         oplog=box.emulator.operation_log,
+        attempts=box.emulator.attempted_operations,
         items_board_id=box.items_board_id,
         subitems_board_id=box.subitems_board_id,
         initial_groups=frozenset(initial_groups),
@@ -181,28 +227,31 @@ def _check(name: str, checked: int, violations: Sequence[str]) -> OrderingCheck:
 
 
 def _groups_before_items(snap: BoardSnapshot) -> OrderingCheck:
+    """Every attempted create_item (applied or refused) into a non-initial group after its create_group."""
     board = str(snap.items_board_id)
-    created = {r.group_id: r.seq for r in snap.oplog if r.op == "create_group" and r.board_id == board}
-    items = [r for r in snap.oplog if r.op == "create_item" and r.board_id == board]
+    created = {
+        r.group_id: r.seq for r in snap.oplog if r.op == "create_group" and r.board_id == board
+    }
+    items = [r for r in snap.attempted if r.op == "create_item" and r.board_id == board]
     bad = []
     for r in items:
         title = snap.groups.get(r.group_id or "", r.group_id)
+        what = f"item {r.item_id or repr(r.item_name)} (seq {r.seq}{_refusal(r)})"
         if r.group_id in snap.initial_groups:
             continue
         if r.group_id not in created:
-            bad.append(f"item {r.item_id} (seq {r.seq}) went into group {title!r}, which no create_group made")
+            bad.append(f"{what} was sent into group {title!r} before any create_group made it")
         elif created[r.group_id] > r.seq:
-            bad.append(
-                f"item {r.item_id} (seq {r.seq}) went into group {title!r} created later (seq {created[r.group_id]})"
-            )
+            bad.append(f"{what} was sent into group {title!r} created later (seq {created[r.group_id]})")
     return _check("groups before items", len(items), bad)
 
 
 def _items_before_subitems(snap: BoardSnapshot) -> OrderingCheck:
+    """Every attempted create_subitem after the applied create_item of its parent."""
     created = {r.item_id: r.seq for r in snap.oplog if r.op == "create_item"}
-    subs = [r for r in snap.oplog if r.op == "create_subitem"]
+    subs = [r for r in snap.attempted if r.op == "create_subitem"]
     bad = [
-        f"subitem {r.item_id} (seq {r.seq}) under item {r.parent_item_id}, "
+        f"subitem {r.item_id or repr(r.item_name)} (seq {r.seq}{_refusal(r)}) under item {r.parent_item_id}, "
         + (
             "which no create_item made"
             if r.parent_item_id not in created
@@ -212,6 +261,10 @@ def _items_before_subitems(snap: BoardSnapshot) -> OrderingCheck:
         if created.get(r.parent_item_id, r.seq + 1) > r.seq
     ]
     return _check("items before subitems", len(subs), bad)
+
+
+def _refusal(record: OpRecord) -> str:
+    return f", refused: {record.error_code}" if record.outcome is OpOutcome.REFUSED else ""
 
 
 def _unique_group_titles(snap: BoardSnapshot) -> OrderingCheck:
@@ -298,71 +351,6 @@ def _lines_synced(snap: BoardSnapshot, unsyncable: set[str]) -> OrderingCheck:
                 f"{subs[int(sid)].parent_id}, not {order.get('monday_item_id')}"
             )
     return _check("every line synced", len(wanted), bad)
-
-
-# ---------------------------------------------------------------- evidence
-def _timeline(
-    env_name: str,
-    snap: BoardSnapshot,
-    rounds: Sequence[RoundResult],
-    checks: Sequence[OrderingCheck],
-    errors: Mapping[str, int],
-) -> str:
-    def row(r: OpRecord) -> tuple[Any, ...]:
-        group = snap.groups.get(r.group_id or "", r.group_id) if r.board_id == str(snap.items_board_id) else ""
-        return (r.seq, r.op, r.board_id, group, r.item_id, r.parent_item_id, r.item_name, r.idempotency_key)
-
-    headers = ["seq", "op", "board", "group", "item", "parent", "name", "idempotency key"]
-    text = (
-        f"# ordering: {env_name}\n\n{len(snap.oplog)} applied operations over {len(rounds)} run(s); "
-        f"client saw faults {dict(errors)}.\n\n## Checks\n\n"
-        + md_table(
-            ["ok", "check", "checked", "violations", "first violation"],
-            [
-                (
-                    "yes" if c.ok else "**NO**",
-                    c.name,
-                    c.checked,
-                    c.violation_count,
-                    c.violations[0] if c.violations else "",
-                )
-                for c in checks
-            ],
-        )
-        + "\n## Runs\n\n"
-        + md_table(
-            ["round", "kind", "status", "items", "subitems", "groups", "retries", "pending after", "error"],
-            [
-                (
-                    r.round,
-                    r.kind,
-                    r.status,
-                    r.items_created,
-                    r.subitems_created,
-                    r.groups_created,
-                    r.retries,
-                    r.pending_after,
-                    r.error or "",
-                )
-                for r in rounds
-            ],
-        )
-    )
-    chain = _one_chain(snap)
-    if chain:
-        text += "\n## One order end to end (group -> item -> subitems)\n\n" + md_table(headers, map(row, chain))
-    text += "\n## First 40 operations\n\n" + md_table(headers, map(row, snap.oplog[:40]))
-    return text
-
-
-def _one_chain(snap: BoardSnapshot) -> list[OpRecord]:
-    items = [r for r in snap.oplog if r.op == "create_item"]
-    if not items:
-        return []
-    item = items[len(items) // 2]
-    group = [r for r in snap.oplog if r.op == "create_group" and r.group_id == item.group_id]
-    subs = [r for r in snap.oplog if r.op == "create_subitem" and r.parent_item_id == item.item_id]
-    return [*group, item, *subs]
 
 
 def _clip(text: str, limit: int = 200) -> str:

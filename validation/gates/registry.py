@@ -39,6 +39,7 @@ GATE_FACTORIES: tuple[str, ...] = (
     "validation.gates.contract:BoardContractGate",
     "validation.gates.ordering:OrderingGate",
     "validation.gates.dropdown:DropdownGate",
+    "validation.gates.change_detection:ChangeDetectionGate",
     "validation.load.runner:LoadGate",
 )
 

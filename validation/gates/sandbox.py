@@ -57,6 +57,8 @@ class RoundResult:
     retries: int = 0
     pending_after: int = 0
     error: str | None = None
+    adopted: int = 0  # unknown outcomes the engine resolved by looking the order/line up on the board
+    unknown: int = 0  # writes whose outcome the run could not learn
 
 
 @dataclass
@@ -124,14 +126,22 @@ class Sandbox:
             if before == 0:
                 break
             retry = bool(rounds) and self._has_errors()
+            # A retry also pushes PENDING rows: an order adopted after an unknown outcome is PENDING
+            # (an UPDATE onto the found item) and a retry of the ERROR rows alone would strand it.
             options = (
-                SyncOptions(detect=False, states=(SyncState.ERROR.value,), kind="retry") if retry else SyncOptions()
+                SyncOptions(detect=False, states=(SyncState.PENDING.value, SyncState.ERROR.value), kind="retry")
+                if retry
+                else SyncOptions()
             )
             rounds.append(self._run_once(n + 1, options))
             stalled = stalled + 1 if before is not None and rounds[-1].pending_after >= before else 0
             if stalled >= 2:
                 break
         return rounds
+
+    def sync_once(self, number: int = 1) -> RoundResult:
+        """Exactly one engine run with change detection, whatever is pending (e.g. to prove it sends nothing)."""
+        return self._run_once(number, SyncOptions())
 
     def _has_errors(self) -> bool:
         t, lines = self.tables.target, self.tables.lines
@@ -169,6 +179,8 @@ class Sandbox:
                 summary.groups_created,
                 client.stats.retries,
                 self.pending(),
+                adopted=summary.adopted,
+                unknown=summary.rows_unknown,
             )
         finally:
             client.http.close()
