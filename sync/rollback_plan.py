@@ -19,7 +19,6 @@ from sync.config import Config
 from sync.db import Tables
 from sync.errors import OrdersyncError
 from sync.ledger import OpStatus
-from sync.monday import operations as ops_docs
 from sync.monday.client import MondayClient
 
 __all__ = ["UNDO_STATUSES", "LedgerOp", "RollbackPlan", "plan_rollback"]
@@ -183,20 +182,6 @@ def _check_groups(plan: RollbackPlan, client: MondayClient, live_groups: Mapping
             )
 
 
-def _item_groups(client: MondayClient, board_id: int, limit: int = 500) -> Iterator[tuple[int, str]]:
-    """(item id, group id) of every active item: ids only, far cheaper than whole items."""
-    doc = ops_docs.Document("ItemGroupsPage", ops_docs.ITEM_GROUPS_PAGE, {"board": str(board_id), "limit": limit})
-    boards = client._send(doc, "items_page").data.get("boards") or []  # a read the client has no method for yet
-    page: Mapping[str, Any] = (boards[0] or {}).get("items_page") or {} if boards else {}
-    while True:
-        for raw in page.get("items") or []:
-            group = raw.get("group") or {}
-            if group.get("id"):
-                yield int(raw["id"]), str(group["id"])
-        cursor = page.get("cursor")
-        if not cursor:
-            return
-        doc = ops_docs.Document(
-            "NextItemGroupsPage", ops_docs.NEXT_ITEM_GROUPS_PAGE, {"cursor": cursor, "limit": limit}
-        )
-        page = client._send(doc, "next_items_page").data.get("next_items_page") or {}
+def _item_groups(client: MondayClient, board_id: int) -> Iterator[tuple[int, str]]:
+    """(item id, group id) of every active item; a walk that outlives its cursor restarts (the client's)."""
+    return client.item_groups(board_id)

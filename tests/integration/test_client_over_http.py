@@ -112,7 +112,7 @@ class CursorKiller(httpx.BaseTransport):
         self.inner, self.clock, self.expiries = inner, clock, expiries
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
-        if self.expiries and b'"NextItemsPage"' in request.read():
+        if self.expiries and b"next_items_page" in request.read():
             self.clock.advance(CURSOR_LIFETIME_S + 1)
             self.expiries -= 1
         return self.inner.handle_request(request)
@@ -140,17 +140,18 @@ def test_verify_completes_when_the_walk_outlives_its_cursor(tmp_path: Path, data
 
 
 def test_rollback_completes_when_the_walk_outlives_its_cursor(tmp_path: Path, database_url: str) -> None:
-    """Rollback walks the items board (100 per page) before deleting a group; a dead cursor restarts it."""
+    """Rollback walks the items board (ids and groups, 500 per page) before deleting a group; a dead cursor
+    restarts the walk (600 foreign items: the walk needs a second page)."""
     with make_demo(tmp_path, database_url, orders=8) as demo:
         run = demo.sync()
-        others = [NewItem(f"o{i}", f"not ours {i}", "topics", {}) for i in range(150)]
+        others = [NewItem(f"o{i}", f"not ours {i}", "topics", {}) for i in range(600)]
         assert all(o.ok for o in demo.client().create_items(BOARD, others, create_labels=False, idempotency_key="x"))
         client, killer = _killer_client(demo)
         report = rollback_with(demo.config, ENV, run.run_id, client=client, db=demo.db, tables=demo.tables)
         assert killer.expiries == 0 and client.stats.cursor_restarts >= 1
         assert report.complete, report.remaining
         assert report.groups_deleted >= 1
-        assert len(list(demo.client().iter_items(BOARD))) == 150  # the other items are untouched
+        assert len(list(demo.client().iter_items(BOARD))) == 600  # the other items are untouched
 
 
 class FieldLimited(httpx.BaseTransport):
