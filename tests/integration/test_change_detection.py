@@ -17,6 +17,7 @@ from sync.config import Config, load_config
 from sync.db import Tables, build_tables, create_schema, make_engine
 from sync.demo import generate_orders, insert_orders, shipped_config_path
 from sync.quantities import invalid_size_sql
+from sync.sqlhash import SEPARATOR, joined_text, sha256_hex
 from sync.states import ActionType, SyncState
 from sync.unpivot import SQLITE_PAIRS_PER_OBJECT, size_cells
 
@@ -273,4 +274,36 @@ def test_many_sizes_first_load_makes_one_line_per_cell(tmp_path: Path) -> None:
         key = f"r4|{line['size_code']}"
         assert line["line_uuid"] == hashlib.sha256(key.encode()).hexdigest()
         assert line["row_hash"] == hashlib.sha256(f"{key}|{line['qty']}".encode()).hexdigest()
+    engine.dispose()
+
+
+def test_sqlite_printf_join_is_the_portable_chain_text(tmp_path: Path) -> None:
+    """SQLite's printf('%s|%s…') is the text of the portable coalesce(cast(…)) || '|' chain: no stored hash moves."""
+    engine = make_engine(f"sqlite:///{tmp_path / 'h.db'}")
+    values = [
+        None,
+        "",
+        7,
+        -0.0,
+        1.5,
+        0.1,
+        1e20,
+        2.5e-7,
+        123456789012345678,
+        "a|b",
+        "50% off",
+        "Café O'Neill",
+        "2026-01-31",
+    ]
+    columns = [sa.literal(v) if v is not None else sa.null() for v in values] * 9  # 117 columns: two printf calls
+    chain: sa.ColumnElement[str] = sa.func.coalesce(sa.cast(columns[0], sa.Unicode()), "")
+    for column in columns[1:]:
+        chain = chain + sa.literal(SEPARATOR, sa.Unicode()) + sa.func.coalesce(sa.cast(column, sa.Unicode()), "")
+    joined = joined_text(columns)
+    assert "printf(" in str(sa.select(joined).compile(dialect=engine.dialect))
+    with engine.connect() as conn:
+        fast, portable = conn.execute(sa.select(joined, chain)).one()
+        hashed = conn.execute(sa.select(sha256_hex(joined))).scalar_one()
+    assert fast == portable and fast.count("|") == len(columns) - 1 + 9
+    assert hashed == hashlib.sha256(portable.encode()).hexdigest()
     engine.dispose()
