@@ -77,7 +77,7 @@ def _postgresql(table: sa.Table, sizes: Sequence[str]) -> SizeCells:
     quantities = postgresql.array([table.c[size] for size in sizes])
     cells = sa.func.unnest(codes, quantities).table_valued(
         sa.column("size_code", SIZE_CODE_TYPE), sa.column("qty", sa.Integer()), name="cells"
-    )
+    ).render_derived()  # AS cells(size_code, qty)
     return SizeCells(table, cells, cells.c.size_code, cells.c.qty)
 
 

@@ -236,6 +236,7 @@ def test_line_refresh_and_quantity_rule_compile(dialect: sa.Dialect) -> None:
     unpivot = {"mssql": "UNION ALL", "postgresql": "JOIN unnest(ARRAY[", "sqlite": "JOIN json_each(json_object("}
     insert = compiled["insert"]
     assert unpivot[dialect.name] in insert
+    assert dialect.name != "postgresql" or "AS cells(size_code, qty)" in insert
     assert insert.count("FROM [FACT_ORDER_LIST]" if dialect.name == "mssql" else 'FROM "FACT_ORDER_LIST"') == 1
     if dialect.name != "sqlite":
         rule = str(invalid_size_sql(tables.target.c["M"], dialect.name).compile(dialect=dialect))
