@@ -75,9 +75,11 @@ def _sqlite(table: sa.Table, sizes: Sequence[str], part: int) -> SizeCells:
 def _postgresql(table: sa.Table, sizes: Sequence[str]) -> SizeCells:
     codes = postgresql.array([sa.literal(size, SIZE_CODE_TYPE) for size in sizes])
     quantities = postgresql.array([table.c[size] for size in sizes])
-    cells = sa.func.unnest(codes, quantities).table_valued(
-        sa.column("size_code", SIZE_CODE_TYPE), sa.column("qty", sa.Integer()), name="cells"
-    ).render_derived()  # AS cells(size_code, qty)
+    cells = (
+        sa.func.unnest(codes, quantities)
+        .table_valued(sa.column("size_code", SIZE_CODE_TYPE), sa.column("qty", sa.Integer()))
+        .render_derived(name="cells")
+    )  # AS cells(size_code, qty)
     return SizeCells(table, cells, cells.c.size_code, cells.c.qty)
 
 
