@@ -143,9 +143,18 @@ def _new_lines_insert(
     target, lines = tables.target, tables.lines
     not_cancelled = sa.or_(target.c["ORDER TYPE"].is_(None), target.c["ORDER TYPE"].not_in(list(cancelled_types)))
     arms = []
+    existing: sa.FromClause = lines
+    if dialect == "postgresql":  # read before the insert, or the anti join rescans the rows it adds
+        touched_keys = sa.select(target.c.record_uuid).where(touched)
+        existing = (
+            sa.select(lines.c.record_uuid, lines.c.size_code)
+            .where(lines.c.record_uuid.in_(touched_keys))
+            .cte("existing_lines")
+            .prefix_with("MATERIALIZED")
+        )
     for cells in size_cells(target, tables.sizes, dialect):
         code, qty = cells.size_code, cells.qty
-        exists = sa.exists().where(lines.c.record_uuid == target.c.record_uuid, lines.c.size_code == code)
+        exists = sa.exists().where(existing.c.record_uuid == target.c.record_uuid, existing.c.size_code == code)
         arms.append(
             cells.select(
                 sha256_hex(joined_text([target.c.record_uuid, code])).label("line_uuid"),

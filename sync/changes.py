@@ -152,6 +152,10 @@ def detect_changes(
     staging, target = tables.staging, tables.target
     if conn.dialect.name == "sqlite":  # the default 2 MB page cache makes each pass re-read the file
         conn.exec_driver_sql(SQLITE_CACHE_PRAGMA)
+    elif conn.dialect.name == "postgresql":
+        # A freshly loaded staging table has no statistics: PostgreSQL then estimates 1 row and
+        # anti-joins it to the target by a filtered scan of the growing index (10k orders: 28 s).
+        refresh_statistics(conn, (staging, target))
     report = ChangeReport()
     report.rejects, dup_keys = _rejects(conn, staging)
     s_key, t_key = order_key(staging), order_key(target)
@@ -164,6 +168,11 @@ def detect_changes(
     business = _business_columns(tables)
 
     exists_in_target = sa.exists().where(t_key == s_key)
+    if conn.dialect.name == "postgresql":
+        # Read the keys before the insert: anti-joined to the target itself, PostgreSQL plans a
+        # nested loop over an empty (analysed) target and rescans the rows it inserts: quadratic.
+        existing = sa.select(t_key.label("order_key")).cte("existing_orders").prefix_with("MATERIALIZED")
+        exists_in_target = sa.exists().where(existing.c.order_key == s_key)
     report.new = _insert_new(conn, tables, business, valid, exists_in_target, s_hash, now, pass_ts)
     if snapshot_run:
         conn.execute(
@@ -314,7 +323,8 @@ def _insert_new(
     ).where(valid, ~exists_in_target)
     # In key order, the target's primary key (and so the lines' (record_uuid, size_code) key,
     # filled by a scan of the target) grows at its end instead of at random pages.
-    select = select.order_by(staging.c.record_uuid)
+    if conn.dialect.name == "sqlite":  # PostgreSQL sorts the whole staging table first: no gain there
+        select = select.order_by(staging.c.record_uuid)
     target_cols = [
         "record_uuid",
         *business,
