@@ -241,6 +241,7 @@ def test_line_refresh_and_quantity_rule_compile(dialect: sa.Dialect) -> None:
     assert insert.count(scan + " JOIN") == 1  # one read of the orders, joined to their cells
     # PostgreSQL reads the touched orders' existing lines first (a MATERIALIZED CTE): one more FROM.
     assert insert.count(scan) == (2 if dialect.name == "postgresql" else 1)
+    assert ("existing_lines AS MATERIALIZED" in insert) == (dialect.name == "postgresql")
     if dialect.name != "sqlite":
         rule = str(invalid_size_sql(tables.target.c["M"], dialect.name).compile(dialect=dialect))
         assert "floor" in rule.lower() and "< " in rule
