@@ -42,8 +42,6 @@ ORDER_KEY = "AAG ORDER NUMBER"
 #: orders the lines' primary key (sha256 ids, inserted at random places) is ~270 MB; 64 MB made
 #: the line insert spill and re-read pages all the time (110 s CPU there, 54 s with 128 MB).
 SQLITE_CACHE_PRAGMA = "PRAGMA cache_size = -131072"
-#: ANALYZE reads at most about this many rows per index (SQLite's documented sampling).
-SQLITE_ANALYSIS_LIMIT_PRAGMA = "PRAGMA analysis_limit = 1000"
 MESSAGE_LENGTH = 1000  # sync_error_message is NVARCHAR(1000)
 
 
@@ -235,8 +233,8 @@ def refresh_statistics(conn: Connection, tables: Sequence[sa.Table]) -> None:
     """
     if conn.dialect.name not in ("sqlite", "postgresql"):
         return
-    if conn.dialect.name == "sqlite":  # sampled statistics: enough for the planner, O(1) in the row count
-        conn.exec_driver_sql(SQLITE_ANALYSIS_LIMIT_PRAGMA)
+    # Not ``PRAGMA analysis_limit`` on SQLite: its sample caps "rows per sync_state" at the limit,
+    # and the planner goes back to reading PENDING rows by state and sorting them, per chunk.
     preparer = conn.dialect.identifier_preparer
     for table in tables:
         conn.execute(sa.text("ANALYZE " + preparer.format_table(table)))

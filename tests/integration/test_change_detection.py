@@ -312,3 +312,19 @@ def test_sqlite_printf_join_is_the_portable_chain_text(tmp_path: Path) -> None:
     assert fast == portable and fast.count("|") == len(columns) - 1 + 9
     assert hashed == hashlib.sha256(portable.encode()).hexdigest()
     engine.dispose()
+
+
+def test_statistics_let_sqlite_read_pending_orders_by_key(tmp_path: Path) -> None:
+    """After a first load every order is PENDING: the keyset read must walk the key, not sort by state."""
+    engine = make_engine(f"sqlite:///{tmp_path / 'stats.db'}")
+    tables = build_tables()
+    create_schema(engine, tables)
+    insert_orders(engine, tables.staging, iter([_orders(3000)]))
+    _detect(engine, tables, load_config(shipped_config_path()))
+    t = tables.target
+    chunk = sa.select(t.c.record_uuid).where(t.c.sync_state.in_(["PENDING", "ERROR"]), t.c.record_uuid > "")
+    sql = str(chunk.order_by(t.c.record_uuid).limit(1000).compile(engine, compile_kwargs={"literal_binds": True}))
+    with engine.connect() as conn:
+        plan = " ".join(row[3] for row in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + sql))
+    assert "ix_fact_sync_state" not in plan and "TEMP B-TREE" not in plan, plan
+    engine.dispose()
