@@ -7,8 +7,10 @@ Only orders this pass inserted or changed (``sync_state = PENDING`` and the pass
   the line's ``size_code`` (0 when the order is cancelled or the cell is empty): a line that
   never reached monday and is no longer wanted is deleted; one that did is zeroed (or marked
   ``DELETE`` per policy); a changed quantity is updated.
-* New lines are the size columns unpivoted with one ``SELECT`` per size column, keeping
-  only cells > 0 that have no line yet (the ``(record_uuid, size_code)`` unique index).
+* New lines are the size columns unpivoted in one scan of the touched orders
+  (:mod:`sync.unpivot`: ``json_each`` on SQLite, ``unnest`` on PostgreSQL, a join with the
+  size codes elsewhere), keeping only cells > 0 that have no line yet (the
+  ``(record_uuid, size_code)`` unique index).
 
 These run before the inserts, so on a first load they find no lines and cost nothing.
 """
@@ -25,6 +27,7 @@ from sqlalchemy.engine import Connection
 from sync.db import Tables
 from sync.sqlhash import joined_text, sha256_hex
 from sync.states import ActionType, SyncState
+from sync.unpivot import size_cells
 
 __all__ = ["LineCounts", "LineStatements", "inserted_rows", "line_statements", "refresh_lines"]
 
@@ -65,9 +68,13 @@ class LineStatements:
 
 
 def line_statements(
-    tables: Tables, cancelled_types: Sequence[str], delete_removed: bool, pass_ts: sa.ColumnElement[Any]
+    tables: Tables,
+    cancelled_types: Sequence[str],
+    delete_removed: bool,
+    pass_ts: sa.ColumnElement[Any],
+    dialect: str,
 ) -> LineStatements:
-    """Build the refresh for the orders of one pass (``pass_ts``)."""
+    """Build the refresh for the orders of one pass (``pass_ts``) on ``dialect`` (its unpivot differs)."""
     target, lines = tables.target, tables.lines
     touched = _touched(target, pass_ts)
     wanted = _wanted_qty(tables, cancelled_types, lines.c.size_code)
@@ -98,7 +105,9 @@ def line_statements(
         .values({**common, lines.c.action_type: action})
         .where(parent, lines.c.qty != wanted, wanted > 0)
     )
-    return LineStatements(delete_unsynced, zero, update, _new_lines_insert(tables, cancelled_types, touched, now))
+    return LineStatements(
+        delete_unsynced, zero, update, _new_lines_insert(tables, cancelled_types, touched, now, dialect)
+    )
 
 
 def refresh_lines(
@@ -112,7 +121,7 @@ def refresh_lines(
     counts = LineCounts()
     if conn.execute(sa.select(sa.exists().where(_touched(tables.target, pass_ts)))).scalar_one() is not True:
         return counts
-    statements = line_statements(tables, cancelled_types, delete_removed, pass_ts)
+    statements = line_statements(tables, cancelled_types, delete_removed, pass_ts, conn.dialect.name)
     counts.deleted = conn.execute(statements.delete_unsynced).rowcount
     zeroed = conn.execute(statements.zero).rowcount
     if delete_removed:
@@ -125,28 +134,43 @@ def refresh_lines(
 
 
 def _new_lines_insert(
-    tables: Tables, cancelled_types: Sequence[str], touched: sa.ColumnElement[bool], now: sa.ColumnElement[Any]
+    tables: Tables,
+    cancelled_types: Sequence[str],
+    touched: sa.ColumnElement[bool],
+    now: sa.ColumnElement[Any],
+    dialect: str,
 ) -> sa.Insert:
     target, lines = tables.target, tables.lines
     not_cancelled = sa.or_(target.c["ORDER TYPE"].is_(None), target.c["ORDER TYPE"].not_in(list(cancelled_types)))
     arms = []
-    for size in tables.sizes:
-        code = sa.literal(size, sa.Unicode(20))
-        qty = target.c[size]
-        exists = sa.exists().where(lines.c.record_uuid == target.c.record_uuid, lines.c.size_code == code)
+    existing: sa.FromClause = lines
+    if dialect == "postgresql":  # read before the insert, or the anti join rescans the rows it adds
+        touched_keys = sa.select(target.c.record_uuid).where(touched)
+        existing = (
+            sa.select(lines.c.record_uuid, lines.c.size_code)
+            .where(lines.c.record_uuid.in_(touched_keys))
+            .cte("existing_lines")
+            .prefix_with("MATERIALIZED")
+        )
+    for cells in size_cells(target, tables.sizes, dialect):
+        code, qty = cells.size_code, cells.qty
+        exists = sa.exists().where(existing.c.record_uuid == target.c.record_uuid, existing.c.size_code == code)
         arms.append(
-            sa.select(
+            cells.select(
                 sha256_hex(joined_text([target.c.record_uuid, code])).label("line_uuid"),
                 target.c.record_uuid.label("record_uuid"),
                 code.label("size_code"),
                 qty.label("qty"),
                 sha256_hex(joined_text([target.c.record_uuid, code, qty])).label("row_hash"),
+                sa.literal(SyncState.PENDING.value).label("sync_state"),
+                sa.literal(ActionType.INSERT.value).label("action_type"),
+                now.label("created_at"),
+                now.label("updated_at"),
             ).where(touched, not_cancelled, qty > 0, ~exists)
         )
-    new = sa.union_all(*arms).subquery("new_lines")
-    rows = sa.select(*new.c, sa.literal(SyncState.PENDING.value), sa.literal(ActionType.INSERT.value), now, now)
-    columns = [*new.c.keys(), "sync_state", "action_type", "created_at", "updated_at"]
-    return sa.insert(lines).from_select(columns, rows)
+    rows = arms[0] if len(arms) == 1 else sa.union_all(*arms)
+    columns = ["line_uuid", "record_uuid", "size_code", "qty", "row_hash", "sync_state", "action_type"]
+    return sa.insert(lines).from_select([*columns, "created_at", "updated_at"], rows)
 
 
 def inserted_rows(conn: Connection, table: sa.Table, statement: sa.Insert) -> int:

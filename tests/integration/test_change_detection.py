@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -16,7 +17,9 @@ from sync.config import Config, load_config
 from sync.db import Tables, build_tables, create_schema, make_engine
 from sync.demo import generate_orders, insert_orders, shipped_config_path
 from sync.quantities import invalid_size_sql
+from sync.sqlhash import SEPARATOR, joined_text, sha256_hex
 from sync.states import ActionType, SyncState
+from sync.unpivot import SQLITE_PAIRS_PER_OBJECT, size_cells
 
 ENV = "development"
 
@@ -215,17 +218,113 @@ def test_text_in_a_size_column_on_sqlite_is_an_error(tmp_path: Path) -> None:
     engine.dispose()
 
 
-@pytest.mark.parametrize("dialect", [mssql.dialect(), postgresql.dialect()], ids=["mssql", "postgresql"])
+@pytest.mark.parametrize(
+    "dialect", [mssql.dialect(), postgresql.dialect(), sa.create_engine("sqlite://").dialect], ids=lambda d: d.name
+)
 def test_line_refresh_and_quantity_rule_compile(dialect: sa.Dialect) -> None:
-    """The set-based statements render for SQL Server (HASHBYTES, CASE unpivot) and PostgreSQL."""
+    """The set-based statements render per dialect, the new lines from one read of the order table."""
     tables = build_tables()
-    statements = line_statements(tables, ["CANCELLED"], True, sa.literal("2026-01-01", sa.DateTime()))
+    pass_ts = sa.literal("2026-01-01", sa.DateTime())
+    statements = line_statements(tables, ["CANCELLED"], True, pass_ts, dialect.name)
     compiled = {
         name: str(getattr(statements, name).compile(dialect=dialect))
         for name in ("delete_unsynced", "zero", "update", "insert")
     }
-    hash_fn = "HASHBYTES('SHA2_256'" if dialect.name == "mssql" else "sha256(convert_to("
+    hash_fn = {"mssql": "HASHBYTES('SHA2_256'", "postgresql": "sha256(convert_to(", "sqlite": "sha256("}[dialect.name]
     assert hash_fn in compiled["insert"] and hash_fn in compiled["update"]
-    assert "CASE" in compiled["zero"] and "UNION ALL" in compiled["insert"]
-    rule = str(invalid_size_sql(tables.target.c["M"], dialect.name).compile(dialect=dialect))
-    assert "floor" in rule.lower() and "< " in rule
+    assert "CASE" in compiled["zero"]
+    unpivot = {"mssql": "UNION ALL", "postgresql": "JOIN unnest(ARRAY[", "sqlite": "JOIN json_each(json_object("}
+    insert = compiled["insert"]
+    assert unpivot[dialect.name] in insert
+    assert dialect.name != "postgresql" or "AS cells(size_code, qty)" in insert
+    scan = "FROM [FACT_ORDER_LIST]" if dialect.name == "mssql" else 'FROM "FACT_ORDER_LIST"'
+    assert insert.count(scan + " JOIN") == 1  # one read of the orders, joined to their cells
+    # PostgreSQL reads the touched orders' existing lines first (a MATERIALIZED CTE): one more FROM.
+    assert insert.count(scan) == (2 if dialect.name == "postgresql" else 1)
+    assert ("existing_lines AS MATERIALIZED" in insert) == (dialect.name == "postgresql")
+    if dialect.name != "sqlite":
+        rule = str(invalid_size_sql(tables.target.c["M"], dialect.name).compile(dialect=dialect))
+        assert "floor" in rule.lower() and "< " in rule
+
+
+def test_sqlite_unpivot_splits_many_sizes_into_objects_of_bounded_arity() -> None:
+    """245 sizes (the origin's count) stay under SQLite's 127 function arguments: 5 objects, UNION ALL."""
+    sizes = tuple(f"S{i}" for i in range(245))
+    cells = size_cells(build_tables(sizes=sizes).target, sizes, "sqlite")
+    assert len(cells) == -(-len(sizes) // SQLITE_PAIRS_PER_OBJECT)
+    with pytest.raises(ValueError, match="FACT_ORDER_LIST has no size columns"):
+        size_cells(build_tables(sizes=()).target, (), "sqlite")
+
+
+def test_many_sizes_first_load_makes_one_line_per_cell(tmp_path: Path) -> None:
+    """130 size columns (three JSON objects per row on SQLite): every cell > 0 once, with the per-cell hashes."""
+    sizes = tuple(f"Z{i}" for i in range(130))
+    engine = make_engine(f"sqlite:///{tmp_path / 'wide.db'}")
+    tables = build_tables(sizes=sizes)
+    create_schema(engine, tables)
+    rows = []
+    for n in range(6):
+        row: dict[str, Any] = dict.fromkeys(sizes)
+        row |= {"record_uuid": f"r{n}", "AAG ORDER NUMBER": f"O-{n}", "ORDER TYPE": "ACTIVE"}
+        row |= {sizes[0]: n, sizes[61]: 3, sizes[129]: 10 + n, sizes[70]: -0 if n % 2 else None}
+        rows.append(row)
+    with engine.begin() as conn:
+        conn.execute(tables.staging.insert(), rows)
+    report = _detect(engine, tables, load_config(shipped_config_path()))
+    assert report.lines_inserted == 5 + 6 + 6  # sizes[0] is 0 for r0
+    with engine.connect() as conn:
+        stored = conn.execute(sa.select(tables.lines).where(tables.lines.c.record_uuid == "r4")).mappings().all()
+    assert {(r["size_code"], r["qty"]) for r in stored} == {(sizes[0], 4), (sizes[61], 3), (sizes[129], 14)}
+    for line in stored:
+        key = f"r4|{line['size_code']}"
+        assert line["line_uuid"] == hashlib.sha256(key.encode()).hexdigest()
+        assert line["row_hash"] == hashlib.sha256(f"{key}|{line['qty']}".encode()).hexdigest()
+    engine.dispose()
+
+
+def test_sqlite_printf_join_is_the_portable_chain_text(tmp_path: Path) -> None:
+    """SQLite's printf('%s|%s…') is the text of the portable coalesce(cast(…)) || '|' chain: no stored hash moves."""
+    engine = make_engine(f"sqlite:///{tmp_path / 'h.db'}")
+    values = [
+        None,
+        "",
+        7,
+        -0.0,
+        1.5,
+        0.1,
+        1e20,
+        2.5e-7,
+        123456789012345678,
+        "a|b",
+        "50% off",
+        "Café O'Neill",
+        "2026-01-31",
+    ]
+    columns = [sa.literal(v) if v is not None else sa.null() for v in values] * 9  # 117 columns: two printf calls
+    chain: sa.ColumnElement[str] = sa.func.coalesce(sa.cast(columns[0], sa.Unicode()), "")
+    for column in columns[1:]:
+        chain = chain + sa.literal(SEPARATOR, sa.Unicode()) + sa.func.coalesce(sa.cast(column, sa.Unicode()), "")
+    joined = joined_text(columns)
+    assert "printf(" in str(sa.select(joined).compile(dialect=engine.dialect))
+    with engine.connect() as conn:
+        fast, portable = conn.execute(sa.select(joined, chain)).one()
+        hashed = conn.execute(sa.select(sha256_hex(joined))).scalar_one()
+    assert fast == portable and fast.count("|") == len(columns) - 1 + 9
+    assert hashed == hashlib.sha256(portable.encode()).hexdigest()
+    engine.dispose()
+
+
+def test_statistics_let_sqlite_read_pending_orders_by_key(tmp_path: Path) -> None:
+    """After a first load every order is PENDING: the keyset read must walk the key, not sort by state."""
+    engine = make_engine(f"sqlite:///{tmp_path / 'stats.db'}")
+    tables = build_tables()
+    create_schema(engine, tables)
+    insert_orders(engine, tables.staging, iter([_orders(3000)]))
+    _detect(engine, tables, load_config(shipped_config_path()))
+    t = tables.target
+    chunk = sa.select(t.c.record_uuid).where(t.c.sync_state.in_(["PENDING", "ERROR"]), t.c.record_uuid > "")
+    sql = str(chunk.order_by(t.c.record_uuid).limit(1000).compile(engine, compile_kwargs={"literal_binds": True}))
+    with engine.connect() as conn:
+        plan = " ".join(row[3] for row in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + sql))
+    assert "ix_fact_sync_state" not in plan and "TEMP B-TREE" not in plan, plan
+    engine.dispose()
