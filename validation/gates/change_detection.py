@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -36,29 +36,14 @@ from validation.gates.change_seeding import (
     expected_board,
     seed_changes,
 )
+from validation.gates.checks import Check, checks_table
 from validation.gates.evidence import md_table, write_json, write_text
 from validation.gates.runner import GateContext, GateResult, gate_result
 from validation.gates.sandbox import open_sandbox
 
-__all__ = ["ChangeCheck", "ChangeDetectionGate", "compare_board"]
+__all__ = ["ChangeDetectionGate", "compare_board"]
 
 DEFAULT_ORDERS = 40
-MAX_VIOLATIONS = 20
-
-
-@dataclass(frozen=True)
-class ChangeCheck:
-    """One claim of the gate: how many things it compared and the first problems it found."""
-
-    name: str
-    checked: int
-    violations: list[str] = field(default_factory=list)
-    violation_count: int = 0
-
-    @property
-    def ok(self) -> bool:
-        """No problem, and something was compared."""
-        return self.violation_count == 0 and self.checked > 0
 
 
 class ChangeDetectionGate:
@@ -108,7 +93,7 @@ class ChangeDetectionGate:
     def _result(
         self,
         ctx: GateContext,
-        checks: Sequence[ChangeCheck],
+        checks: Sequence[Check],
         changes: Sequence[SeededChange],
         updates: Sequence[OpRecord],
         third_ops: Sequence[OpRecord],
@@ -140,12 +125,7 @@ class ChangeDetectionGate:
             write_text(folder / "change_detection.md", _markdown(ctx.env_name, checks, changes, observed)),
         ]
         if failed:
-            summary = "; ".join(
-                f"{c.name}: {c.violation_count} problem(s), e.g. {_clip(c.violations[0])}"
-                if c.violations
-                else f"{c.name}: nothing compared"
-                for c in failed
-            )
+            summary = "; ".join(c.describe("problem") for c in failed)
         else:
             kinds = ", ".join(c.kind.value for c in changes)
             summary = (
@@ -220,9 +200,9 @@ def _same(shown: str, expected: str) -> bool:
         return shown[:10] == expected[:10] and len(expected) == 10  # dates: monday may add a time
 
 
-def _board_check(by_order: Mapping[str, list[str]], expected: int) -> ChangeCheck:
+def _board_check(by_order: Mapping[str, list[str]], expected: int) -> Check:
     bad = [v for problems in by_order.values() for v in problems]
-    return ChangeCheck("board matches staging", expected, bad[:MAX_VIOLATIONS], len(bad))
+    return Check.of("board matches staging", expected, bad)
 
 
 _CHANGE_WORDS = {
@@ -235,18 +215,18 @@ _CHANGE_WORDS = {
 }
 
 
-def _change_check(change: SeededChange, by_order: Mapping[str, list[str]]) -> ChangeCheck:
+def _change_check(change: SeededChange, by_order: Mapping[str, list[str]]) -> Check:
     problems = by_order.get(change.order, [f"order {change.order} is not on the board"])
     what = f"{change.column} {change.before!r} -> {change.after!r}"
     bad = [f"{_CHANGE_WORDS[change.kind]} ({what}): {p}" for p in problems]
-    return ChangeCheck(f"{change.kind.value} change on order {change.order}", 1, bad[:MAX_VIOLATIONS], len(bad))
+    return Check.of(f"{change.kind.value} change on order {change.order}", 1, bad)
 
 
-def _quiet_check(third_ops: Sequence[OpRecord], status: str) -> ChangeCheck:
+def _quiet_check(third_ops: Sequence[OpRecord], status: str) -> Check:
     bad = [f"third sync sent {r.op} on board {r.board_id} (item {r.item_id or r.item_name})" for r in third_ops]
     if status == "RAISED":
         bad.append("third sync raised instead of finding nothing to do")
-    return ChangeCheck("third sync sends zero mutations", 1, bad[:MAX_VIOLATIONS], len(bad))
+    return Check.of("third sync sends zero mutations", 1, bad)
 
 
 def _observed(
@@ -272,17 +252,11 @@ def _observed(
 
 
 def _markdown(
-    env_name: str, checks: Sequence[ChangeCheck], changes: Sequence[SeededChange], observed: Sequence[Mapping[str, Any]]
+    env_name: str, checks: Sequence[Check], changes: Sequence[SeededChange], observed: Sequence[Mapping[str, Any]]
 ) -> str:
     return (
         f"# change-detection: {env_name}\n\n## Checks\n\n"
-        + md_table(
-            ["ok", "check", "checked", "problems", "first problem"],
-            [
-                ("yes" if c.ok else "**NO**", c.name, c.checked, c.violation_count, (c.violations or [""])[0])
-                for c in checks
-            ],
-        )
+        + checks_table(checks, ("ok", "check", "checked", "problems", "first problem"))
         + "\n## Changes seeded in staging\n\n"
         + md_table(
             ["kind", "order", "column", "before", "after"],
@@ -295,7 +269,3 @@ def _markdown(
         )
     )
 
-
-def _clip(text: str, limit: int = 240) -> str:
-    """Keep summaries readable; the evidence file has the full message."""
-    return text if len(text) <= limit else text[: limit - 1] + "…"

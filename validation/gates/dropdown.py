@@ -27,13 +27,14 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from sync.config import ColumnMapping, Config
 from sync.mapping import LABEL_TYPES, BoardColumns
 from sync.monday.models import BoardInfo, ItemRecord
 from sync.states import SyncState
+from validation.gates.checks import Check, checks_table
 from validation.gates.dropdown_probes import plant_probes, probe_checks
 from validation.gates.evidence import md_table, write_json, write_text
 from validation.gates.runner import GateContext, GateResult, gate_result
@@ -42,7 +43,6 @@ from validation.gates.sandbox import open_sandbox
 __all__ = [
     "REQUIRED_COLUMNS",
     "ColumnLabels",
-    "DropdownCheck",
     "DropdownGate",
     "label_changes",
     "value_checks",
@@ -50,7 +50,6 @@ __all__ = [
 
 #: The DB columns the cutover plan names explicitly; they must be mapped to dropdowns.
 REQUIRED_COLUMNS = ("AAG SEASON", "CUSTOMER SEASON")
-MAX_VIOLATIONS = 20
 
 
 @dataclass(frozen=True)
@@ -70,22 +69,6 @@ class ColumnLabels:
     def ok(self) -> bool:
         """No label appeared where creation was not allowed."""
         return self.allowed or not self.created
-
-
-@dataclass(frozen=True)
-class DropdownCheck:
-    """One value check: a mapped label column compared item by item with the DB."""
-
-    name: str
-    checked: int
-    violations: list[str] = field(default_factory=list)
-    violation_count: int = 0
-    values: dict[str, int] = field(default_factory=dict)
-
-    @property
-    def ok(self) -> bool:
-        """Nothing wrong, and something was compared."""
-        return self.violation_count == 0 and self.checked > 0
 
 
 class DropdownGate:
@@ -175,17 +158,8 @@ class DropdownGate:
             "create_labels_if_missing is false"
             for c in bad_labels
         ]
-        problems += [
-            f"{v.name}: {v.violation_count} problem(s), e.g. {_clip(v.violations[0])}"
-            for v in bad_probes
-            if v.violations
-        ]
-        problems += [
-            f"{c.name}: {c.violation_count} problem(s), e.g. {_clip(c.violations[0])}"
-            if c.violations
-            else f"{c.name}: nothing compared"
-            for c in failed
-        ]
+        problems += [v.describe("problem") for v in bad_probes if v.violations]
+        problems += [c.describe("problem") for c in failed]
         if problems:
             summary = "; ".join(problems[:5]) + (f" (+{len(problems) - 5} more)" if len(problems) > 5 else "")
         else:
@@ -238,7 +212,7 @@ def value_checks(
     subitems: Sequence[ItemRecord],
     fact: Sequence[Mapping[str, Any]],
     lines: Sequence[Mapping[str, Any]],
-) -> list[DropdownCheck]:
+) -> list[Check]:
     """The required season columns first, then every other mapped label column, items and subitems."""
     env = config.environment(env_name)
     items_board = boards.get(env.monday.board_id)
@@ -248,10 +222,10 @@ def value_checks(
     for db_column in REQUIRED_COLUMNS:
         target = env.mapping.items.get(db_column)
         if target is None:
-            checks.append(DropdownCheck(f"items {db_column!r}", 0, [f"{db_column!r} is not mapped"], 1))
+            checks.append(Check.of(f"items {db_column!r}", 0, [f"{db_column!r} is not mapped"]))
         elif types.get(target.column) != "dropdown":
             checks.append(
-                DropdownCheck(
+                Check.of(
                     f"items {db_column!r} -> {target.column}",
                     0,
                     [
@@ -259,7 +233,6 @@ def value_checks(
                         if target.column not in types
                         else f"{target.column} is a {types[target.column]} column, not a dropdown"
                     ],
-                    1,
                 )
             )
     by_id = {i.id: i for i in items}
@@ -295,7 +268,7 @@ def _compare(
     id_key: str,
     records: Mapping[int, ItemRecord],
     parents: Mapping[str, str],
-) -> DropdownCheck:
+) -> Check:
     bad: list[str] = []
     values: Counter[str] = Counter()
     for row in rows:
@@ -315,10 +288,10 @@ def _compare(
             bad.append(f"{who}: board shows {shown!r}, DB has {expected!r}")
         elif expected:
             values[expected] += 1
-    return DropdownCheck(name, len(rows), bad[:MAX_VIOLATIONS], len(bad), dict(values))
+    return Check.of(name, len(rows), bad, values)
 
 
-def _markdown(env_name: str, labels: Sequence[ColumnLabels], checks: Sequence[DropdownCheck]) -> str:
+def _markdown(env_name: str, labels: Sequence[ColumnLabels], checks: Sequence[Check]) -> str:
     text = (
         f"# dropdown-population: {env_name}\n\n## Labels per column (before -> after the sync)\n\n"
         + md_table(
@@ -349,19 +322,7 @@ def _markdown(env_name: str, labels: Sequence[ColumnLabels], checks: Sequence[Dr
             ],
         )
         + "\n## Values on the board vs the DB\n\n"
-        + md_table(
-            ["ok", "check", "compared", "problems", "first problem"],
-            [
-                (
-                    "yes" if c.ok else "**NO**",
-                    c.name,
-                    c.checked,
-                    c.violation_count,
-                    c.violations[0] if c.violations else "",
-                )
-                for c in checks
-            ],
-        )
+        + checks_table(checks, ("ok", "check", "compared", "problems", "first problem"))
     )
     for check in checks:
         if check.values and any(check.name.startswith(f"items {c!r}") for c in REQUIRED_COLUMNS):
@@ -370,7 +331,3 @@ def _markdown(env_name: str, labels: Sequence[ColumnLabels], checks: Sequence[Dr
             )
     return text
 
-
-def _clip(text: str, limit: int = 200) -> str:
-    """Keep summaries readable; the evidence file has the full message."""
-    return text if len(text) <= limit else text[: limit - 1] + "…"

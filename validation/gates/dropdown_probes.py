@@ -25,13 +25,13 @@ from sync.config import Config
 from sync.mapping import LABEL_TYPES, BoardColumns, group_name
 from sync.monday.models import BoardInfo, ItemRecord
 from sync.states import SyncState
+from validation.gates.checks import Check
 from validation.gates.sandbox import Sandbox
 
-__all__ = ["FORBIDDEN_PER_COLUMN", "LabelProbe", "ProbeVerdict", "plant_probes", "probe_checks"]
+__all__ = ["FORBIDDEN_PER_COLUMN", "LabelProbe", "plant_probes", "probe_checks"]
 
 FORBIDDEN_PER_COLUMN = 2
 KEY = "AAG ORDER NUMBER"
-MAX_VIOLATIONS = 20
 
 
 @dataclass(frozen=True)
@@ -44,16 +44,6 @@ class LabelProbe:
     order: str
     record_uuid: str
     value: str
-
-
-@dataclass(frozen=True)
-class ProbeVerdict:
-    """A probe check: how many probes it judged and what went wrong, row by row."""
-
-    name: str
-    checked: int
-    violations: list[str]
-    violation_count: int
 
 
 def plant_probes(box: Sandbox, config: Config, env_name: str, board: BoardInfo) -> list[LabelProbe]:
@@ -97,7 +87,7 @@ def probe_checks(
     fact: Sequence[Mapping[str, Any]],
     items: Sequence[ItemRecord],
     key_column: str,
-) -> list[ProbeVerdict]:
+) -> list[Check]:
     """Forbidden probes refused row by row with no label created; allowed probes created and shown."""
     labels = BoardColumns.from_board(after).labels
     rows = {str(r["record_uuid"]): r for r in fact}
@@ -137,17 +127,10 @@ def probe_checks(
     allowed = [p for p in probes if p.allowed]
     if forbidden:
         out.append(
-            ProbeVerdict(
-                "missing labels rejected where creation is forbidden",
-                len(forbidden),
-                refused[:MAX_VIOLATIONS],
-                len(refused),
-            )
+            Check.of("missing labels rejected where creation is forbidden", len(forbidden), refused)
         )
     if allowed:
         out.append(
-            ProbeVerdict(
-                "missing labels created where creation is allowed", len(allowed), created[:MAX_VIOLATIONS], len(created)
-            )
+            Check.of("missing labels created where creation is allowed", len(allowed), created)
         )
     return out

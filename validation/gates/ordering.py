@@ -39,6 +39,7 @@ from sync.emulator.oplog import OpOutcome
 from sync.mapping import group_name
 from sync.monday.models import ItemRecord
 from sync.states import SyncState
+from validation.gates.checks import Check
 from validation.gates.evidence import write_json, write_text
 from validation.gates.ordering_timeline import timeline
 from validation.gates.runner import GateContext, GateResult, GateStatus, gate_result
@@ -47,7 +48,6 @@ from validation.gates.sandbox import Sandbox, open_sandbox
 __all__ = [
     "DEFAULT_FAULTS",
     "BoardSnapshot",
-    "OrderingCheck",
     "OrderingGate",
     "check_ordering",
     "expected_unsyncable",
@@ -59,22 +59,6 @@ __all__ = [
 DEFAULT_FAULTS = FaultProfile(
     rate_429=0.05, rate_500=0.05, rate_timeout=0.03, rate_timeout_after_apply=0.05, rate_answer_lost=0.2
 )
-MAX_VIOLATIONS = 20
-
-
-@dataclass(frozen=True)
-class OrderingCheck:
-    """One invariant: how many things it looked at and the first violations it found."""
-
-    name: str
-    checked: int
-    violations: list[str] = field(default_factory=list)
-    violation_count: int = 0
-
-    @property
-    def ok(self) -> bool:
-        """No violation, and at least one thing checked."""
-        return self.violation_count == 0 and self.checked > 0
 
 
 @dataclass(frozen=True)
@@ -155,12 +139,7 @@ class OrderingGate:
             write_text(folder / "timeline.md", timeline(ctx.env_name, snap, rounds, checks, errors)),
         ]
         if failed:
-            summary = "; ".join(
-                f"{c.name}: {c.violation_count} violation(s), e.g. {_clip(c.violations[0])}"
-                if c.violations
-                else f"{c.name}: nothing checked"
-                for c in failed
-            )
+            summary = "; ".join(c.describe() for c in failed)
         else:
             summary = (
                 f"{len(snap.staging)} orders, {len(snap.lines)} lines synced in {len(rounds)} run(s) through "
@@ -208,7 +187,7 @@ def expected_unsyncable(config: Config, staging: Iterable[Mapping[str, Any]]) ->
     return {str(r["AAG ORDER NUMBER"]) for r in staging if group_name(config.groups, r) == config.groups.sentinel}
 
 
-def check_ordering(snap: BoardSnapshot, *, key_column: str, unsyncable: set[str] | None = None) -> list[OrderingCheck]:
+def check_ordering(snap: BoardSnapshot, *, key_column: str, unsyncable: set[str] | None = None) -> list[Check]:
     """Every ordering invariant over a snapshot; each check lists its first violations."""
     unsyncable = unsyncable or set()
     return [
@@ -222,11 +201,11 @@ def check_ordering(snap: BoardSnapshot, *, key_column: str, unsyncable: set[str]
     ]
 
 
-def _check(name: str, checked: int, violations: Sequence[str]) -> OrderingCheck:
-    return OrderingCheck(name, checked, list(violations[:MAX_VIOLATIONS]), len(violations))
+def _check(name: str, checked: int, violations: Sequence[str]) -> Check:
+    return Check.of(name, checked, violations)
 
 
-def _groups_before_items(snap: BoardSnapshot) -> OrderingCheck:
+def _groups_before_items(snap: BoardSnapshot) -> Check:
     """Every attempted create_item (applied or refused) into a non-initial group after its create_group."""
     board = str(snap.items_board_id)
     created = {
@@ -246,7 +225,7 @@ def _groups_before_items(snap: BoardSnapshot) -> OrderingCheck:
     return _check("groups before items", len(items), bad)
 
 
-def _items_before_subitems(snap: BoardSnapshot) -> OrderingCheck:
+def _items_before_subitems(snap: BoardSnapshot) -> Check:
     """Every attempted create_subitem after the applied create_item of its parent."""
     created = {r.item_id: r.seq for r in snap.oplog if r.op == "create_item"}
     subs = [r for r in snap.attempted if r.op == "create_subitem"]
@@ -267,7 +246,7 @@ def _refusal(record: OpRecord) -> str:
     return f", refused: {record.error_code}" if record.outcome is OpOutcome.REFUSED else ""
 
 
-def _unique_group_titles(snap: BoardSnapshot) -> OrderingCheck:
+def _unique_group_titles(snap: BoardSnapshot) -> Check:
     counts = Counter(snap.groups.values())
     return _check(
         "no duplicate group titles",
@@ -276,7 +255,7 @@ def _unique_group_titles(snap: BoardSnapshot) -> OrderingCheck:
     )
 
 
-def _one_item_per_order(snap: BoardSnapshot, key_column: str) -> OrderingCheck:
+def _one_item_per_order(snap: BoardSnapshot, key_column: str) -> Check:
     by_order: dict[str, list[int]] = defaultdict(list)
     for item in snap.items:
         cell = item.values.get(key_column)
@@ -285,7 +264,7 @@ def _one_item_per_order(snap: BoardSnapshot, key_column: str) -> OrderingCheck:
     return _check("one item per order number", len(snap.items), bad)
 
 
-def _one_subitem_per_line(snap: BoardSnapshot) -> OrderingCheck:
+def _one_subitem_per_line(snap: BoardSnapshot) -> Check:
     by_line = Counter((s.parent_id, s.name) for s in snap.subitems)
     bad = [
         f"item {parent} has {n} subitems named {name!r}"
@@ -295,7 +274,7 @@ def _one_subitem_per_line(snap: BoardSnapshot) -> OrderingCheck:
     return _check("one subitem per line", len(snap.subitems), bad)
 
 
-def _orders_synced(snap: BoardSnapshot, key_column: str, unsyncable: set[str]) -> OrderingCheck:
+def _orders_synced(snap: BoardSnapshot, key_column: str, unsyncable: set[str]) -> Check:
     items = {i.id: i for i in snap.items}
     target = {str(o["AAG ORDER NUMBER"]): o for o in snap.orders}
     bad = []
@@ -327,7 +306,7 @@ def _orders_synced(snap: BoardSnapshot, key_column: str, unsyncable: set[str]) -
     return _check("every order synced", len(snap.staging), bad)
 
 
-def _lines_synced(snap: BoardSnapshot, unsyncable: set[str]) -> OrderingCheck:
+def _lines_synced(snap: BoardSnapshot, unsyncable: set[str]) -> Check:
     parents = {str(o["record_uuid"]): o for o in snap.orders}
     subs = {s.id: s for s in snap.subitems}
     wanted = [line for line in snap.lines if int(line["qty"] or 0) > 0]
@@ -352,7 +331,3 @@ def _lines_synced(snap: BoardSnapshot, unsyncable: set[str]) -> OrderingCheck:
             )
     return _check("every line synced", len(wanted), bad)
 
-
-def _clip(text: str, limit: int = 200) -> str:
-    """Keep summaries readable; the evidence file has the full message."""
-    return text if len(text) <= limit else text[: limit - 1] + "…"

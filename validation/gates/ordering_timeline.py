@@ -6,11 +6,13 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from sync.emulator import OpRecord
+from validation.gates.checks import checks_table
 from validation.gates.evidence import md_table
 from validation.gates.sandbox import RoundResult
 
 if TYPE_CHECKING:
-    from validation.gates.ordering import BoardSnapshot, OrderingCheck
+    from validation.gates.checks import Check
+    from validation.gates.ordering import BoardSnapshot
 
 __all__ = ["timeline"]
 
@@ -19,7 +21,7 @@ def timeline(
     env_name: str,
     snap: BoardSnapshot,
     rounds: Sequence[RoundResult],
-    checks: Sequence[OrderingCheck],
+    checks: Sequence[Check],
     errors: Mapping[str, int],
 ) -> str:
     def row(r: OpRecord) -> tuple[Any, ...]:
@@ -34,19 +36,7 @@ def timeline(
         f"# ordering: {env_name}\n\n{len(snap.oplog)} applied of {len(snap.attempted)} attempted operations "
         f"over {len(rounds)} run(s); "
         f"client saw faults {dict(errors)}.\n\n## Checks\n\n"
-        + md_table(
-            ["ok", "check", "checked", "violations", "first violation"],
-            [
-                (
-                    "yes" if c.ok else "**NO**",
-                    c.name,
-                    c.checked,
-                    c.violation_count,
-                    c.violations[0] if c.violations else "",
-                )
-                for c in checks
-            ],
-        )
+        + checks_table(checks)
         + "\n## Runs\n\n"
         + md_table(
             ["round", "kind", "status", "items", "subitems", "groups", "retries", "pending after", "error"],
