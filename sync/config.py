@@ -175,9 +175,11 @@ class DatabaseConfig(_Strict):
                 query=self.query,
             )
         if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
-            path = Path(url.database)
+            # SQLite's URI form (``sqlite:///file:dev.db?mode=ro&uri=true``) keeps its ``file:`` prefix.
+            prefix = "file:" if url.database.startswith("file:") else ""
+            path = Path(url.database.removeprefix(prefix))
             if not path.is_absolute():
-                url = url.set(database=str((base_dir / path).resolve()))
+                url = url.set(database=prefix + str((base_dir / path).resolve()))
         return url
 
 

@@ -190,3 +190,48 @@ def test_a_database_without_the_tables_is_3_in_one_line(demo: Path, capsys: pyte
     code, out = _run(capsys, "--config", str(demo), "sync", "--env", DEV)
     assert code == 3
     assert _one_line_no_traceback(out).startswith("database table missing: swp_ORDER_LIST_SYNC")
+
+
+def test_a_database_refusing_access_is_3_in_one_line(
+    tmp_path: Path,
+    database_url: str,
+    engine_url: str,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A database that refuses ordersync's writes (SQLite opened read-only; on PostgreSQL a role that may
+    connect but was granted nothing) is exit 3 with one line naming the refusal, no traceback."""
+    import sqlalchemy as sa
+    from engine_support import point_config_at
+
+    from sync.db import build_tables
+
+    demo = build_demo(tmp_path / "demo", orders=5, alerts=False)
+    if database_url.startswith("sqlite"):
+        source = demo.parent / "dev.db"
+        _edit(demo, DEV, database__url=f"sqlite:///file:{source}?mode=ro&uri=true")
+    else:
+        role = f"ordersync_nogrant_{os.getpid()}"
+        admin = sa.create_engine(engine_url, isolation_level="AUTOCOMMIT")
+        point_config_at(demo, database_url)
+        try:
+            with admin.connect() as conn:
+                build_tables().metadata.create_all(conn)
+                conn.exec_driver_sql(f"DROP ROLE IF EXISTS {role}")
+                conn.exec_driver_sql(f"CREATE ROLE {role} LOGIN PASSWORD 'nogrant'")
+            url = sa.make_url(database_url).set(username=role).render_as_string(hide_password=False)
+            point_config_at(demo, url)
+            monkeypatch.setenv("ORDERSYNC_TEST_DB_PASSWORD", "nogrant")
+            code, out = _run(capsys, "--config", str(demo), "sync", "--env", DEV)
+        finally:
+            with admin.connect() as conn:
+                conn.exec_driver_sql(f"DROP OWNED BY {role}")
+                conn.exec_driver_sql(f"DROP ROLE IF EXISTS {role}")
+            admin.dispose()
+        assert code == 3
+        line = _one_line_no_traceback(out)
+        assert line.startswith("database permission denied:") and "permission denied for" in line, line
+        return
+    code, out = _run(capsys, "--config", str(demo), "sync", "--env", DEV)
+    assert code == 3
+    assert _one_line_no_traceback(out).startswith("database permission denied:")
