@@ -26,7 +26,7 @@ from sqlalchemy.engine import Engine
 from sync.config import Config
 from sync.connect import open_client, open_db
 from sync.db import Tables
-from sync.engine.lease import hold_lease
+from sync.engine.pipeline import hold_lease
 from sync.ledger import Ledger, OpStatus, new_run_id
 from sync.monday import operations as ops_docs
 from sync.monday.client import MondayClient

@@ -24,9 +24,10 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from sync.engine.lease import Lease, LeaseHeldError, hold_lease
+    from sync.engine.lease import Lease, LeaseHeldError
     from sync.engine.ledger import OpStatus, RunStatus
     from sync.engine.options import RunParts, SyncOptions
+    from sync.engine.pipeline import hold_lease
     from sync.engine.run import run_sync, run_with
     from sync.summary import RunSummary
 
@@ -46,7 +47,7 @@ __all__ = [
 _HOMES = {
     "Lease": "sync.engine.lease",
     "LeaseHeldError": "sync.engine.lease",
-    "hold_lease": "sync.engine.lease",
+    "hold_lease": "sync.engine.pipeline",
     "OpStatus": "sync.engine.ledger",
     "RunStatus": "sync.engine.ledger",
     "RunParts": "sync.engine.options",

@@ -1,7 +1,8 @@
 """One writer per environment: a lease row in ``ordersync_leases`` with an owner, a heartbeat and an expiry.
 
 ``sync``, ``retry``, ``rollback`` and the cutover's canary each hold the lease while they
-write (:func:`hold_lease` is the context manager to wrap them in). A second run is refused
+write (:func:`sync.engine.pipeline.hold_lease` is the context manager to wrap them in; its
+heartbeat thread lives there with the engine's other threads). A second run is refused
 at once with :class:`LeaseHeldError`, which names the holder (exit code 3, like every
 fatal error outside the data). A holder that dies stops renewing its lease; once it has
 expired the next run takes it over, and the sync engine then settles the dead run's
@@ -16,9 +17,6 @@ from __future__ import annotations
 
 import os
 import socket
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -30,7 +28,7 @@ from sync.db import Tables
 from sync.engine.ledger import utcnow
 from sync.errors import FatalError
 
-__all__ = ["DEFAULT_TTL_S", "Lease", "LeaseHeldError", "LeaseLostError", "hold_lease"]
+__all__ = ["DEFAULT_TTL_S", "Lease", "LeaseHeldError", "LeaseLostError"]
 
 #: A lease not renewed for this long belongs to a dead run. Renewed every quarter of it.
 DEFAULT_TTL_S = 120.0
@@ -146,30 +144,3 @@ def _held_message(environment: str, current: object) -> str:
 
 def _stamp(value: object) -> str:
     return value.strftime("%Y-%m-%d %H:%M:%S") if isinstance(value, datetime) else str(value)
-
-
-@contextmanager
-def hold_lease(
-    db: Engine, tables: Tables, environment: str, owner: str, *, ttl_s: float = DEFAULT_TTL_S
-) -> Iterator[Lease]:
-    """Hold the environment's lease for the block, renewed in the background; released on exit."""
-    lease = Lease(db, tables, environment, owner, ttl_s)
-    lease.acquire()
-    done = threading.Event()
-
-    def beat() -> None:
-        while not done.wait(ttl_s / 4):
-            try:
-                if not lease.renew():
-                    return
-            except sa.exc.SQLAlchemyError:
-                continue  # the database blinked; the next beat tries again before the lease expires
-
-    thread = threading.Thread(target=beat, name=f"lease-{environment}", daemon=True)
-    thread.start()
-    try:
-        yield lease
-    finally:
-        done.set()
-        thread.join()
-        lease.release()

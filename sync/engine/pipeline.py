@@ -21,8 +21,12 @@ from dataclasses import dataclass
 from types import FrameType
 from typing import Any
 
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from sync.db import Tables
 from sync.engine import store
-from sync.engine.lease import Lease
+from sync.engine.lease import DEFAULT_TTL_S, Lease
 from sync.engine.ledger import OpKind, RunStatus, utcnow
 from sync.engine.options import RunParts
 from sync.engine.plan import (
@@ -41,7 +45,7 @@ from sync.engine.writes import GroupWrite, ItemWrite, MoveWrite, SubitemWrite
 from sync.errors import FatalError
 from sync.mapping import BoardColumns
 
-__all__ = ["Boards", "Pipeline", "stop_on_signals"]
+__all__ = ["Boards", "Pipeline", "hold_lease", "stop_on_signals"]
 
 #: monday's answer when the account's daily request quota is spent (the run pauses).
 DAILY_LIMIT = "DAILY_LIMIT_EXCEEDED"
@@ -227,3 +231,30 @@ def _learn_labels(board: BoardColumns, values: Sequence[Mapping[str, object]]) -
             if column in board.labels and isinstance(value, dict):
                 labels = value.get("labels") or ([value["label"]] if "label" in value else [])
                 board.labels[column].update(str(v) for v in labels)
+
+
+@contextmanager
+def hold_lease(
+    db: Engine, tables: Tables, environment: str, owner: str, *, ttl_s: float = DEFAULT_TTL_S
+) -> Iterator[Lease]:
+    """Hold the environment's lease for the block, renewed in the background; released on exit."""
+    lease = Lease(db, tables, environment, owner, ttl_s)
+    lease.acquire()
+    done = threading.Event()
+
+    def beat() -> None:
+        while not done.wait(ttl_s / 4):
+            try:
+                if not lease.renew():
+                    return
+            except sa.exc.SQLAlchemyError:
+                continue  # the database blinked; the next beat tries again before the lease expires
+
+    thread = threading.Thread(target=beat, name=f"lease-{environment}", daemon=True)
+    thread.start()
+    try:
+        yield lease
+    finally:
+        done.set()
+        thread.join()
+        lease.release()

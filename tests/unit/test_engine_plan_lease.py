@@ -10,8 +10,9 @@ from engine_units import make_run
 from sqlalchemy.dialects import mssql
 from sqlalchemy.schema import CreateTable
 
-from sync.engine.lease import Lease, LeaseHeldError, hold_lease
+from sync.engine.lease import Lease, LeaseHeldError
 from sync.engine.ledger import OpKind, utcnow
+from sync.engine.pipeline import hold_lease
 from sync.engine.plan import ItemOp, SubitemOp, item_batches, move_batches, subitem_batches
 
 
