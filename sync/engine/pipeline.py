@@ -1,4 +1,5 @@
-"""All of a run's concurrency: the two board workers, the one queue between them, the stop flag.
+"""All of a run's concurrency: the two board workers, the one queue between them, the stop flag,
+and the lease's heartbeat thread (:func:`hold_lease`).
 
 Writes to one board are serial (monday warns that concurrent mutations on one board can
 corrupt it); throughput comes from aliased batches and from pipelining the two boards:
