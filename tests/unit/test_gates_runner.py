@@ -48,9 +48,7 @@ def _passing(name: str, checked: int = 3, write: bool = True) -> FakeGate:
             path = ctx.evidence_dir(name) / "evidence.txt"
             path.write_text("checked things\n", encoding="utf-8")
             evidence.append(path)
-        return gate_result(
-            ctx, name, passed=True, summary="ok", metrics={"checked": checked}, evidence=evidence
-        )
+        return gate_result(ctx, name, passed=True, summary="ok", metrics={"checked": checked}, evidence=evidence)
 
     return FakeGate(name, body)
 
@@ -224,3 +222,22 @@ def test_the_registry_tells_skipped_from_not_registered_by_default(ctx: GateCont
     for name, reason in reasons.items():
         expected = MissingReason.SKIPPED if name in gate_names() else MissingReason.NOT_REGISTERED
         assert reason is expected, name
+
+
+def test_a_pass_lacking_a_claimed_metric_is_inconclusive_and_names_it(ctx: GateContext) -> None:
+    """A gate's ``claims`` are the metrics its pass rests on: a passed result without one has not shown it."""
+    gate = _passing("load-like")
+    gate.claims = ("checked", "records_per_s")  # type: ignore[attr-defined]
+    result = run_gates(ctx, [gate], required=()).results[0]
+    assert result.status is GateStatus.INCONCLUSIVE
+    assert "records_per_s" in result.summary and "checked" not in result.summary.split("lack")[1]
+
+
+def test_every_registered_gate_declares_the_metrics_its_pass_rests_on() -> None:
+    """Each gate names its claims, so the runner can refuse a pass that did not measure them."""
+    from validation.gates.registry import GATE_FACTORIES, load_gate
+
+    for spec in GATE_FACTORIES:
+        gate = load_gate(spec)
+        claims = getattr(gate, "claims", ())
+        assert "checked" in claims and len(claims) >= 2, f"{gate.name} declares no claims beyond 'checked': {claims}"

@@ -50,6 +50,8 @@ class ChangeDetectionGate:
     """Sync, seed changes in staging, sync again: the board is exactly as expected; a third sync is a no-op."""
 
     name = "change-detection"
+    #: metrics a pass rests on: a passed result without them is inconclusive (runner)
+    claims = ("checked", "changes_seeded", "board_mismatches", "third_run_mutations")
     description = (
         "sandbox: quantity/new size/removed size/cancel/mapped column/group changes reach the board "
         "exactly; a third sync sends zero mutations"
@@ -268,4 +270,3 @@ def _markdown(
             [(o["kind"], o["order"], "; ".join(o["operations"]) or "none") for o in observed],
         )
     )
-

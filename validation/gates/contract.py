@@ -103,6 +103,8 @@ class BoardContractGate:
     """Mapped columns exist on the recorded boards with compatible types; documents fit the schema."""
 
     name = "board-contract"
+    #: metrics a pass rests on: a passed result without them is inconclusive (runner)
+    claims = ("checked", "cassette", "cassette_source")
     description = "replayed boards cassette: mapped column ids, types, DB compatibility, subitems link, documents"
 
     def run(self, ctx: GateContext) -> GateResult:

@@ -75,6 +75,8 @@ class DropdownGate:
     """Season and other label columns are populated from the DB; labels are created only where allowed."""
 
     name = "dropdown-population"
+    #: metrics a pass rests on: a passed result without them is inconclusive (runner)
+    claims = ("checked", "label_probes", "label_probes_forbidden", "labels_created_where_forbidden")
     description = (
         "sandbox sync: AAG/CUSTOMER SEASON labels on the items; missing labels rejected row by row where "
         "creation is forbidden, created where allowed"
@@ -146,8 +148,13 @@ class DropdownGate:
                 + md_table(
                     ["ok", "probe check", "probes", "problems", "first problem"],
                     [
-                        ("yes" if not v.violation_count else "**NO**", v.name, v.checked, v.violation_count,
-                         (v.violations or [""])[0])
+                        (
+                            "yes" if not v.violation_count else "**NO**",
+                            v.name,
+                            v.checked,
+                            v.violation_count,
+                            (v.violations or [""])[0],
+                        )
                         for v in verdicts
                     ],
                 ),
@@ -330,4 +337,3 @@ def _markdown(env_name: str, labels: Sequence[ColumnLabels], checks: Sequence[Ch
                 ["label", "items"], sorted(check.values.items())
             )
     return text
-

@@ -126,11 +126,7 @@ def probe_checks(
     forbidden = [p for p in probes if not p.allowed]
     allowed = [p for p in probes if p.allowed]
     if forbidden:
-        out.append(
-            Check.of("missing labels rejected where creation is forbidden", len(forbidden), refused)
-        )
+        out.append(Check.of("missing labels rejected where creation is forbidden", len(forbidden), refused))
     if allowed:
-        out.append(
-            Check.of("missing labels created where creation is allowed", len(allowed), created)
-        )
+        out.append(Check.of("missing labels created where creation is allowed", len(allowed), created))
     return out

@@ -50,6 +50,8 @@ class EnvironmentGate:
     """The environment's boards, mapping, credentials and database belong to it and work."""
 
     name = "environment-switching"
+    #: metrics a pass rests on: a passed result without them is inconclusive (runner)
+    claims = ("checked", "board_id", "subitem_board_id")
     description = "own boards and column ids, no foreign board ids, token + board read, database reachable"
 
     def run(self, ctx: GateContext) -> GateResult:

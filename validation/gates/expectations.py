@@ -38,6 +38,8 @@ class ExpectationsGate:
     """Staging, target and lines data meet the JSON suites and the mapping-derived rules."""
 
     name = "data-expectations"
+    #: metrics a pass rests on: a passed result without them is inconclusive (runner)
+    claims = ("checked", "failed", "staging_rows")
     description = "Great Expectations Checkpoints (expectations/*.json + rules from mapping and board), Data Docs"
 
     def run(self, ctx: GateContext) -> GateResult:

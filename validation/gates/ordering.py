@@ -91,6 +91,8 @@ class OrderingGate:
     """A faulted sandbox sync keeps group -> item -> subitem order and creates everything exactly once."""
 
     name = "ordering"
+    #: metrics a pass rests on: a passed result without them is inconclusive (runner)
+    claims = ("checked", "operations", "recoveries")
     description = (
         "sandbox sync under 429/500/timeout/lost-answer faults: attempted writes keep groups before items "
         "before subitems, unknown outcomes recovered, no duplicates"
@@ -147,9 +149,7 @@ class OrderingGate:
                 f"{metrics['recoveries']} unknown outcome(s) recovered by look-up; "
                 f"{len(snap.attempted)} attempted operations in order, no duplicates"
             )
-        result = gate_result(
-            ctx, self.name, passed=not failed, summary=summary, metrics=metrics, evidence=evidence
-        )
+        result = gate_result(ctx, self.name, passed=not failed, summary=summary, metrics=metrics, evidence=evidence)
         if not failed and not metrics["recoveries"]:
             return dataclasses.replace(
                 result,
@@ -208,9 +208,7 @@ def _check(name: str, checked: int, violations: Sequence[str]) -> Check:
 def _groups_before_items(snap: BoardSnapshot) -> Check:
     """Every attempted create_item (applied or refused) into a non-initial group after its create_group."""
     board = str(snap.items_board_id)
-    created = {
-        r.group_id: r.seq for r in snap.oplog if r.op == "create_group" and r.board_id == board
-    }
+    created = {r.group_id: r.seq for r in snap.oplog if r.op == "create_group" and r.board_id == board}
     items = [r for r in snap.attempted if r.op == "create_item" and r.board_id == board]
     bad = []
     for r in items:
@@ -330,4 +328,3 @@ def _lines_synced(snap: BoardSnapshot, unsyncable: set[str]) -> Check:
                 f"{subs[int(sid)].parent_id}, not {order.get('monday_item_id')}"
             )
     return _check("every line synced", len(wanted), bad)
-

@@ -152,6 +152,12 @@ class Gate(Protocol):
         ...
 
 
+#: A gate class may declare ``claims``: the metrics its pass rests on (``records_per_s`` and
+#: ``min_records_per_s`` for the load test, ``recoveries`` for ordering, ...). A ``passed`` result
+#: lacking one of them (absent or None) has not shown what its summary says: it is inconclusive.
+CLAIMS_ATTRIBUTE = "claims"
+
+
 @dataclass(frozen=True)
 class GateRun:
     """All results of one ``ordersync gates`` invocation, in the order the gates were given."""
@@ -276,11 +282,11 @@ def _run_one(ctx: GateContext, gate: Gate) -> GateResult:
         started_at=started_at,
         duration_s=time.perf_counter() - t0,
     )
-    return _fail_closed(stamped)
+    return _fail_closed(stamped, tuple(getattr(gate, CLAIMS_ATTRIBUTE, ())))
 
 
-def _fail_closed(result: GateResult) -> GateResult:
-    """Downgrade a result that cannot prove what it checked."""
+def _fail_closed(result: GateResult, claims: Sequence[str] = ()) -> GateResult:
+    """Downgrade a result that cannot prove what it checked (``claims``: metrics its pass rests on)."""
     if result.metrics.get("checked") == 0 and result.status is not GateStatus.ERROR:
         return dataclasses.replace(
             result,
@@ -292,6 +298,9 @@ def _fail_closed(result: GateResult) -> GateResult:
     checked = result.metrics.get("checked")
     if isinstance(checked, bool) or not isinstance(checked, int) or checked < 0:
         return _inconclusive(result, f"its metrics do not say how much it checked (checked = {checked!r})")
+    unproven = [name for name in claims if result.metrics.get(name) is None]
+    if unproven:
+        return _inconclusive(result, f"its metrics lack {', '.join(unproven)}, which its pass rests on")
     if not result.evidence:
         return _inconclusive(result, "it produced no evidence; a pass without evidence is not a pass")
     for path in result.evidence:
@@ -308,9 +317,7 @@ def _inconclusive(result: GateResult, why: str) -> GateResult:
     )
 
 
-def _errored(
-    ctx: GateContext, name: str, exc: Exception, started_at: datetime, duration: float
-) -> GateResult:
+def _errored(ctx: GateContext, name: str, exc: Exception, started_at: datetime, duration: float) -> GateResult:
     evidence: list[Path] = []
     try:
         path = ctx.evidence_dir(name) / "traceback.txt"

@@ -67,6 +67,8 @@ class SchemaGate:
     """Tables, mapped columns, sync columns and size columns exist in compatible types."""
 
     name = "schema-readiness"
+    #: metrics a pass rests on: a passed result without them is inconclusive (runner)
+    claims = ("checked", "tables")
     description = "tables, mapped/sync/size columns exist with compatible types (SQLAlchemy inspector)"
 
     def run(self, ctx: GateContext) -> GateResult:

@@ -64,6 +64,15 @@ class VolumeGate:
     """Pending items and subitems fit the boards' capacity, the plan's daily calls and the declared windows."""
 
     name = "volume-feasibility"
+    #: metrics a pass rests on: a passed result without them is inconclusive (runner)
+    claims = (
+        "checked",
+        "projected_minutes",
+        "windows_needed",
+        "windows_declared",
+        "items_board_overflow",
+        "subitems_board_overflow",
+    )
     description = (
         "planned creates fit each board's items_limit; the push, priced from the client's batches, "
         "fits the declared cutover windows under the plan's daily calls"

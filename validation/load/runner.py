@@ -228,6 +228,8 @@ class LoadGate:
     """
 
     name = "load-test"
+    #: metrics a pass rests on: a passed result without them is inconclusive (runner)
+    claims = ("checked", "records_per_s", "min_records_per_s", "baseline_records_per_s", "lost", "duplicated")
     description = "A short real Locust run of the sync engine against the emulator meets its profile's thresholds."
 
     def run(self, ctx: GateContext) -> GateResult:
