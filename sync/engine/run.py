@@ -21,7 +21,7 @@ from sync.engine import recovery, store
 from sync.engine.lease import DEFAULT_TTL_S, Lease, hold_lease
 from sync.engine.ledger import Ledger, OpKind, OpStatus, RunStatus, Settlement, new_run_id
 from sync.engine.options import RunParts, SyncOptions
-from sync.engine.pipeline import Boards, Pipeline, stop_on_signals
+from sync.engine.pipeline import Boards, Pipeline, is_daily_limit, pause_on_daily_limit, stop_on_signals
 from sync.engine.plan import plan_items
 from sync.errors import FatalError
 from sync.mapping import BoardColumns
@@ -94,8 +94,12 @@ def _execute(run: RunParts, lease: Lease) -> RunSummary:
         Pipeline(run, boards, lease).push()
         status = run.counters.stopped or RunStatus.SUCCEEDED.value
     except FatalError as exc:
-        run.counters.fatal = str(exc)
-        raise
+        if not is_daily_limit(exc):
+            run.counters.fatal = str(exc)
+            raise
+        # Spent before the push began (board read, recovery look-ups): pause, the next day resumes.
+        pause_on_daily_limit(run, exc)
+        status = run.counters.stopped or RunStatus.PAUSED.value
     finally:
         counters = run.counters
         counters.ended_synced, counters.set_out = store.synced_share(run, counters.items, counters.lines)
