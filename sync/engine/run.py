@@ -83,7 +83,7 @@ def _execute(run: RunParts, lease: Lease) -> RunSummary:
     started = time.perf_counter()
     changes: dict[str, Any] = {}
     with run.db.begin() as conn:
-        run.ledger.start(conn, run.env_name, run.options.kind)
+        run.ledger.start(conn, run.env_name, run.options.kind, window=run.options.window)
     status = RunStatus.FAILED.value
     try:
         boards = _load_boards(run)
