@@ -1,4 +1,10 @@
-"""A board that is full: monday's ``ItemsLimitationException`` as one clear, fatal error.
+"""monday's limits that end a run: a full board (fatal) and the daily call limit (a pause).
+
+monday's ``DAILY_LIMIT_EXCEEDED`` pauses the run (:func:`is_daily_limit`); the rows of the
+request it refused were never applied, so they leave the run's success-rate denominator
+and stay ``PENDING`` for the next day's run.
+
+A board that is full: monday's ``ItemsLimitationException`` as one clear, fatal error.
 
 monday refuses a create past a board's ``items_limit`` (10,000 by default). No later create
 on that board can succeed until a person makes room (archive or delete items, another board,
@@ -10,12 +16,14 @@ not fit stay ``PENDING`` and the next run pushes them once there is room. The CL
 
 from __future__ import annotations
 
-__all__ = ["ITEMS_LIMIT", "BoardFullError", "board_full", "is_board_full"]
+__all__ = ["DAILY_LIMIT", "ITEMS_LIMIT", "BoardFullError", "board_full", "is_board_full", "is_daily_limit"]
 
 import re
 
 from sync.errors import FatalError
 
+#: monday's answer when the account's daily call quota is spent (the run pauses).
+DAILY_LIMIT = "DAILY_LIMIT_EXCEEDED"
 #: monday's code for a create past the board's capacity.
 ITEMS_LIMIT = "ItemsLimitationException"
 _LIMIT_IN_MESSAGE = re.compile(r"limit of ([\d,]+) items")
@@ -33,6 +41,11 @@ class BoardFullError(FatalError):
             f"{left} not pushed stay PENDING; make room on the board (archive or delete items, "
             f"or raise the board's limit) and run sync again. monday said: {cause}"
         )
+
+
+def is_daily_limit(exc: object) -> bool:
+    """True for monday's ``DAILY_LIMIT_EXCEEDED`` (the run pauses instead of failing)."""
+    return getattr(exc, "code", None) == DAILY_LIMIT
 
 
 def is_board_full(exc: object) -> bool:

@@ -22,7 +22,7 @@ from types import FrameType
 from typing import Any
 
 from sync.engine import store
-from sync.engine.capacity import board_full, is_board_full
+from sync.engine.capacity import board_full, is_board_full, is_daily_limit
 from sync.engine.lease import Lease
 from sync.engine.ledger import OpKind, RunStatus, utcnow
 from sync.engine.options import RunParts
@@ -42,10 +42,8 @@ from sync.engine.writes import GroupWrite, ItemWrite, MoveWrite, SubitemWrite
 from sync.errors import FatalError
 from sync.mapping import BoardColumns
 
-__all__ = ["Boards", "Pipeline", "is_daily_limit", "pause_on_daily_limit", "stop_on_signals"]
+__all__ = ["Boards", "Pipeline", "pause_on_daily_limit", "stop_on_signals"]
 
-#: monday's answer when the account's daily request quota is spent (the run pauses).
-DAILY_LIMIT = "DAILY_LIMIT_EXCEEDED"
 #: How messages name the two boards.
 ITEMS, SUBITEMS = "items board", "subitems board"
 #: The signals that stop a run after the batch in flight.
@@ -79,11 +77,6 @@ def stop_on_signals(run: RunParts) -> Iterator[None]:
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
-
-
-def is_daily_limit(exc: BaseException) -> bool:
-    """True for monday's ``DAILY_LIMIT_EXCEEDED`` (the run pauses instead of failing)."""
-    return getattr(exc, "code", None) == DAILY_LIMIT
 
 
 def pause_on_daily_limit(run: RunParts, exc: BaseException) -> None:

@@ -18,10 +18,11 @@ from sync.config import Config
 from sync.connect import open_client, open_db
 from sync.db import Tables
 from sync.engine import recovery, store
+from sync.engine.capacity import is_daily_limit
 from sync.engine.lease import DEFAULT_TTL_S, Lease, hold_lease
 from sync.engine.ledger import Ledger, OpKind, OpStatus, RunStatus, Settlement, new_run_id
 from sync.engine.options import RunParts, SyncOptions
-from sync.engine.pipeline import Boards, Pipeline, is_daily_limit, pause_on_daily_limit, stop_on_signals
+from sync.engine.pipeline import Boards, Pipeline, pause_on_daily_limit, stop_on_signals
 from sync.engine.plan import plan_items
 from sync.errors import FatalError
 from sync.mapping import BoardColumns

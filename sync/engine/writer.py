@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.engine import Connection
 
-from sync.engine.capacity import is_board_full
+from sync.engine.capacity import is_board_full, is_daily_limit
 from sync.engine.ledger import UNRESOLVED, Intent, OpKind, OpStatus, Settlement
 from sync.engine.options import RunParts
 from sync.errors import FatalError, RetriableError
@@ -131,6 +131,8 @@ class Writer:
                 ],
             )
         if fatal is not None:
+            if is_daily_limit(fatal):  # a pause, not a failure: the refused rows were never pushed
+                run.counters.withdraw(i.record_key for i, a in pairs if a.requeue and not a.ok)
             raise fatal
         return pairs
 

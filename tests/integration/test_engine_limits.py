@@ -72,6 +72,7 @@ def test_the_real_daily_limit_pauses_the_run_and_the_next_day_resumes(tmp_path: 
         assert "daily" in reason and "limit" in reason and "resets at" in reason and "UTC" in reason, reason
         assert demo.emulator.daily.exhausted() is not None  # the emulator's own count refused, nothing faked
         assert 0 < paused.items_created < 30
+        assert paused.passed and paused.success_rate == 1.0  # the refused batch was never pushed: exit 0, no alert
         assert _ops(demo)[OpStatus.SENT] == 0, "a ledger row was left SENT"
         assert _ops(demo)[OpStatus.FAILED] > 0  # the refused batch, settled as not applied
         assert _states(demo, target)["ERROR"] == 0 and _states(demo, lines)["ERROR"] == 0  # refused rows stay PENDING
