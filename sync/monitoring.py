@@ -92,7 +92,9 @@ class PlainFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         """The message followed by the record's extras."""
         extras = " ".join(
-            f"{k}={v}" for k, v in record.__dict__.items() if k not in _RECORD_FIELDS and not k.startswith("_")
+            f"{k}={v}"
+            for k, v in record.__dict__.items()
+            if k not in _RECORD_FIELDS and not k.startswith("_")
         )
         return f"{record.levelname} {record.name}: {record.getMessage()}" + (f" {extras}" if extras else "")
 
@@ -265,7 +267,9 @@ def prometheus_text(metrics: Mapping[str, Any]) -> str:
         for s, n in sorted(states.items())
     ]
     gauge("rows", "Rows by table and sync_state after the run.", rows)
-    gauge("run_passed", "1 when the run met its success threshold.", [("", 1.0 if metrics["passed"] else 0.0)])
+    gauge(
+        "run_passed", "1 when the run met its success threshold.", [("", 1.0 if metrics["passed"] else 0.0)]
+    )
     gauge("run_duration_seconds", "Wall-clock duration of the run.", [("", metrics["duration_s"])])
     gauge("records_synced", "Item and subitem writes monday confirmed.", [("", metrics["records_synced"])])
     gauge("records_per_second", "Confirmed writes per second.", [("", metrics["records_per_s"])])

@@ -127,15 +127,10 @@ class _Verifier:
         self.sub_mapping = {k: v for k, v in self.env.mapping.subitems.items() if k in tables.lines.c}
         order_target = self.env.mapping.items.get(ORDER_KEY)
         if order_target is None:
-            raise ConfigError(
-                [
-                    ConfigProblem(
-                        str(config.path),
-                        f"environments.{env_name}.mapping.items",
-                        f"{ORDER_KEY!r} is not mapped; verify finds board items by it",
-                    )
-                ]
-            )
+            raise ConfigError([ConfigProblem(
+                str(config.path), f"environments.{env_name}.mapping.items",
+                f"{ORDER_KEY!r} is not mapped; verify finds board items by it",
+            )])
         self.order_column = order_target.column
         self.naming = config.groups
         selected = {ORDER_KEY, *self.item_mapping}
@@ -211,22 +206,15 @@ class _Verifier:
         for mismatch in _column_mismatches(row, encoded.values, self.item_mapping, self.board, item.values):
             self.report.add("value_mismatches", ValueMismatch(order, item.id, **mismatch))
 
-    def _compare_subitems(self, conn: Connection, synced: Mapping[str, ItemRecord], orders: Mapping[str, str]) -> None:
+    def _compare_subitems(
+        self, conn: Connection, synced: Mapping[str, ItemRecord], orders: Mapping[str, str]
+    ) -> None:
         lines = self.tables.lines
         extra = [lines.c[name] for name in self.sub_mapping if name not in ("size_code", "qty")]
-        query = (
-            sa.select(
-                lines.c.record_uuid,
-                lines.c.size_code,
-                lines.c.qty,
-                lines.c.sync_state,
-                lines.c.action_type,
-                lines.c.monday_subitem_id,
-                *extra,
-            )
-            .where(lines.c.record_uuid.in_(list(synced)))
-            .order_by(lines.c.record_uuid, lines.c.size_code)
-        )
+        query = sa.select(
+            lines.c.record_uuid, lines.c.size_code, lines.c.qty, lines.c.sync_state, lines.c.action_type,
+            lines.c.monday_subitem_id, *extra,
+        ).where(lines.c.record_uuid.in_(list(synced))).order_by(lines.c.record_uuid, lines.c.size_code)
         grouped: dict[str, list[dict[str, Any]]] = {uuid: [] for uuid in synced}
         for line in conn.execute(query):
             grouped[str(line.record_uuid)].append(line._asdict())
@@ -265,7 +253,9 @@ class _Verifier:
             describe = f"order {order} size {size}"
             encoded = encode_columns(line, self.sub_mapping, self.sub_board.columns, describe=describe).values
             for diff in _column_mismatches(line, encoded, self.sub_mapping, self.sub_board, sub.values):
-                problems.append(f"size {size}: {diff['title']} expected {diff['expected']}, board has {diff['actual']}")
+                problems.append(
+                    f"size {size}: {diff['title']} expected {diff['expected']}, board has {diff['actual']}"
+                )
         for sid in sorted(on_board - known):
             sub = self.subitems.get(sid)
             name = sub.name if sub else "?"
@@ -296,15 +286,9 @@ class _Verifier:
                     known = {str(r[0]): r._asdict() for r in conn.execute(query)}
             for item_id in chunk:
                 entry = self.items[item_id]
-                self.report.add(
-                    "orphans",
-                    OrphanItem(
-                        item_id,
-                        entry.order_number,
-                        entry.name,
-                        _orphan_reason(entry.order_number, known),
-                    ),
-                )
+                self.report.add("orphans", OrphanItem(
+                    item_id, entry.order_number, entry.name, _orphan_reason(entry.order_number, known),
+                ))
 
     def _missing(self) -> None:
         t = self.tables.target
@@ -344,31 +328,16 @@ class _Verifier:
 
     def _not_synced(self) -> None:
         t, lines = self.tables.target, self.tables.lines
-        headers = (
-            sa.select(
-                sa.literal("ITEM"),
-                t.c[ORDER_KEY],
-                t.c.record_uuid,
-                t.c.sync_state,
-                t.c.action_type,
-                t.c.sync_error_message,
-            )
-            .where(t.c.sync_state.in_(NOT_SYNCED_STATES))
-            .order_by(t.c[ORDER_KEY])
-        )
-        line_rows = (
-            sa.select(
-                sa.literal("SUBITEM"),
-                t.c[ORDER_KEY],
-                lines.c.line_uuid,
-                lines.c.sync_state,
-                lines.c.action_type,
-                lines.c.sync_error_message,
-            )
-            .join_from(lines, t, lines.c.record_uuid == t.c.record_uuid)
-            .where(lines.c.sync_state.in_(NOT_SYNCED_STATES))
-            .order_by(t.c[ORDER_KEY], lines.c.size_code)
-        )
+        headers = sa.select(
+            sa.literal("ITEM"), t.c[ORDER_KEY], t.c.record_uuid, t.c.sync_state, t.c.action_type,
+            t.c.sync_error_message,
+        ).where(t.c.sync_state.in_(NOT_SYNCED_STATES)).order_by(t.c[ORDER_KEY])
+        line_rows = sa.select(
+            sa.literal("SUBITEM"), t.c[ORDER_KEY], lines.c.line_uuid, lines.c.sync_state, lines.c.action_type,
+            lines.c.sync_error_message,
+        ).join_from(lines, t, lines.c.record_uuid == t.c.record_uuid).where(
+            lines.c.sync_state.in_(NOT_SYNCED_STATES)
+        ).order_by(t.c[ORDER_KEY], lines.c.size_code)
         with self.db.connect() as conn:
             streamed = conn.execution_options(stream_results=True, yield_per=CHUNK)
             for query in (headers, line_rows):
@@ -413,14 +382,8 @@ def _column_mismatches(
 def _diff(
     column: str, db_column: str, title: str, expected: str | None, actual: str | None, note: str | None
 ) -> dict[str, Any]:
-    return {
-        "column": column,
-        "db_column": db_column,
-        "title": title,
-        "expected": expected,
-        "actual": actual,
-        "note": note,
-    }
+    return {"column": column, "db_column": db_column, "title": title, "expected": expected,
+            "actual": actual, "note": note}
 
 
 # ------------------------------------------------------------------- helpers
@@ -445,16 +408,11 @@ def _existing(
 ) -> dict[str, ColumnMapping]:
     missing = [name for name in mapping if name not in table.c]
     if missing:
-        raise ConfigError(
-            [
-                ConfigProblem(
-                    str(config.path),
-                    f"environments.{env_name}.mapping.{kind}.{name!r}",
-                    f"column does not exist in {table.name}",
-                )
-                for name in missing
-            ]
-        )
+        raise ConfigError([
+            ConfigProblem(str(config.path), f"environments.{env_name}.mapping.{kind}.{name!r}",
+                          f"column does not exist in {table.name}")
+            for name in missing
+        ])
     return dict(mapping)
 
 

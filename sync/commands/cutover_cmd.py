@@ -32,7 +32,9 @@ __all__ = ["register"]
     default=None,
     help="Sync this many orders to the target as the canary (default 10).",
 )
-@click.option("--canary-customer", default=None, metavar="NAME", help="Use every order of one customer as the canary.")
+@click.option(
+    "--canary-customer", default=None, metavar="NAME", help="Use every order of one customer as the canary."
+)
 @click.option("--who", default=None, help="Who runs the cutover (default: $USER).")
 @click.option(
     "--report-dir",
@@ -90,10 +92,14 @@ def cutover(
     console = operator_console()
     for step in result.steps:
         mark = "[green]ok[/green]  " if step.ok else "[red]FAIL[/red]"
-        console.print(f"{mark} {step.phase:<15} {step.name:<20} {step.summary}", highlight=False, soft_wrap=True)
+        console.print(
+            f"{mark} {step.phase:<15} {step.name:<20} {step.summary}", highlight=False, soft_wrap=True
+        )
     signoff = result.report_dir / "signoff.html"
     if result.ok:
-        console.print(f"[green]CUTOVER SUCCEEDED[/green]: {result.to_env} is active (cutover {result.cutover_id})")
+        console.print(
+            f"[green]CUTOVER SUCCEEDED[/green]: {result.to_env} is active (cutover {result.cutover_id})"
+        )
     else:
         console.print(f"[red]CUTOVER {result.status}[/red]: {result.reason}", highlight=False, soft_wrap=True)
         if result.rollback is not None and not result.rollback.complete:
@@ -136,7 +142,9 @@ def rollback(
 
         outcome = rollback_cutover(app.path, cutover_id, who=who)
         app.reload()
-        console.print(f"cutover {outcome.cutover_id}: config {outcome.config}", highlight=False, soft_wrap=True)
+        console.print(
+            f"cutover {outcome.cutover_id}: config {outcome.config}", highlight=False, soft_wrap=True
+        )
         for run, undone in outcome.runs.items():
             console.print(f"run {run}: {plain(undone)}", highlight=False, soft_wrap=True)
         console.print(

@@ -54,7 +54,9 @@ def fault_answer(
     code = _FAULT_LIMITS.get(kind)
     if code is not None:
         wait = seconds_to_midnight(now) if code is LimitCode.DAILY else profile.retry_in_seconds
-        return responses.limit_error(code, wait, request_id, api_version, retry_after_header=profile.retry_after_header)
+        return responses.limit_error(
+            code, wait, request_id, api_version, retry_after_header=profile.retry_after_header
+        )
     if kind == "500":
         return responses.simple_error(500, "INTERNAL_SERVER_ERROR", "Internal server error", request_id, api_version)
     if kind != "timeout":
@@ -101,7 +103,9 @@ def too_complex(cost: int, maximum: int, request_id: str, api_version: str) -> R
 def complexity_only(operation: OperationDefinitionNode) -> bool:
     """True for a query that asks for nothing but ``complexity`` (it counts 0.1 daily call)."""
     selections = operation.selection_set.selections
-    return bool(selections) and all(isinstance(s, FieldNode) and s.name.value == "complexity" for s in selections)
+    return bool(selections) and all(
+        isinstance(s, FieldNode) and s.name.value == "complexity" for s in selections
+    )
 
 
 def rate_headers(requests: MinuteWindow, complexity: MinuteWindow, in_flight: InFlight) -> dict[str, str]:

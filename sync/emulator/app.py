@@ -336,7 +336,9 @@ class Emulator:
                 board_id, subitem_board_id = self.clone_boards(template)
             except ApiError as exc:
                 return responses.simple_error(404, "NOT_FOUND", exc.message, request_id)
-            return responses.render(200, {"board_id": board_id, "subitem_board_id": subitem_board_id}, request_id)
+            return responses.render(
+                200, {"board_id": board_id, "subitem_board_id": subitem_board_id}, request_id
+            )
         if route == "/_emulator/reset" and verb == "POST":
             self.reset()
             return responses.render(200, {"status": "reset"}, request_id)

@@ -29,7 +29,10 @@ DEFAULT_BOARD_FILES = (
 def default_boards() -> list[Board]:
     """The four packaged boards: dev items + subitems, prod items + subitems."""
     folder = resources.files("sync.emulator") / "boards"
-    return [Board.from_dict(json.loads((folder / name).read_text(encoding="utf-8"))) for name in DEFAULT_BOARD_FILES]
+    return [
+        Board.from_dict(json.loads((folder / name).read_text(encoding="utf-8")))
+        for name in DEFAULT_BOARD_FILES
+    ]
 
 
 def boards_from_file(path: Path) -> list[Board]:

@@ -124,7 +124,9 @@ def refused_writes(
     Reads each refused field's arguments from the document and its variables, so the log
     shows *what* was attempted: the board, the group, the parent item, the name.
     """
-    fields = {(f.alias or f.name).value: f for f in operation.selection_set.selections if isinstance(f, FieldNode)}
+    fields = {
+        (f.alias or f.name).value: f for f in operation.selection_set.selections if isinstance(f, FieldNode)
+    }
     out = []
     for error in errors:
         alias = error.path[0] if error.path else None

@@ -129,7 +129,9 @@ def operation_of(document: DocumentNode, operation_name: str | None) -> Operatio
 class _Root(Api):
     """Resolves ``Query`` and ``Mutation`` fields."""
 
-    def boards(self, _info: Any, limit: int, page: int, state: str, ids: list[str] | None = None) -> list[Any]:
+    def boards(
+        self, _info: Any, limit: int, page: int, state: str, ids: list[str] | None = None
+    ) -> list[Any]:
         boards = list(self.state.boards.values())
         if ids is not None:
             wanted = [str(i) for i in ids]
@@ -222,7 +224,9 @@ class _Root(Api):
         create_labels_if_missing: bool | None = None,
     ) -> ItemView:
         return self.item(
-            self.state.change_values(self.ctx, board_id, item_id, column_values, bool(create_labels_if_missing))
+            self.state.change_values(
+                self.ctx, board_id, item_id, column_values, bool(create_labels_if_missing)
+            )
         )
 
     def archive_item(self, _info: Any, item_id: str | None = None) -> ItemView:

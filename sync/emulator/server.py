@@ -40,7 +40,9 @@ def build_emulator(
     ``fault_rate`` is split by :meth:`FaultProfile.from_fault_rate`; pass ``faults`` for exact rates.
     ``options`` go to :class:`Emulator` (``clock``, ``sleep``, ``costs``).
     """
-    profile = faults or FaultProfile.from_fault_rate(fault_rate, latency_ms=latency_ms, jitter_ms=jitter_ms, seed=seed)
+    profile = faults or FaultProfile.from_fault_rate(
+        fault_rate, latency_ms=latency_ms, jitter_ms=jitter_ms, seed=seed
+    )
     return Emulator(
         load_boards(boards_path),
         seed=seed,
@@ -53,7 +55,9 @@ def build_emulator(
 
 
 @contextmanager
-def open_persistent(state_path: Path, boards: list[Board] | Path | None = None, **options: Any) -> Iterator[Emulator]:
+def open_persistent(
+    state_path: Path, boards: list[Board] | Path | None = None, **options: Any
+) -> Iterator[Emulator]:
     """An emulator whose state lives in ``state_path``: loaded if present, saved after every mutation.
 
     Successive CLI commands of the demo each open the same file and see the same boards and items.
@@ -79,7 +83,9 @@ def _handler_for(emulator: Emulator) -> type[BaseHTTPRequestHandler]:
         def _dispatch(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(length) if length else b""
-            status, headers, payload = emulator.handle(self.command, self.path, dict(self.headers.items()), body)
+            status, headers, payload = emulator.handle(
+                self.command, self.path, dict(self.headers.items()), body
+            )
             self.send_response(status)
             for name, value in headers.items():
                 self.send_header(name, value)
@@ -136,7 +142,9 @@ def run_server(
 
 
 @contextmanager
-def _emulator_for(state_path: Path | None, boards: Path | None, profile: FaultProfile, seed: int) -> Iterator[Emulator]:
+def _emulator_for(
+    state_path: Path | None, boards: Path | None, profile: FaultProfile, seed: int
+) -> Iterator[Emulator]:
     if state_path is None:
         yield Emulator(load_boards(boards), seed=seed, faults=profile)
         return

@@ -181,7 +181,9 @@ class EmulatorState:
         if parent.state != "active":
             raise invalid_item(parent.id)
         if parent.parent_id is not None:
-            raise invalid_argument("Subitems cannot have subitems on classic boards", parent_item_id=parent.id)
+            raise invalid_argument(
+                "Subitems cannot have subitems on classic boards", parent_item_id=parent.id
+            )
         sub_board_id = self.boards[parent.board_id].subitems_board_id()
         if sub_board_id is None or sub_board_id not in self.boards:
             raise invalid_argument("The parent board has no subitems board", board_id=parent.board_id)
@@ -213,7 +215,9 @@ class EmulatorState:
         if item.board_id != board.id:
             raise invalid_item(item.id)
         if not isinstance(column_values, dict) or not column_values:
-            raise invalid_argument("column_values must be a non-empty JSON object", column_values=column_values)
+            raise invalid_argument(
+                "column_values must be a non-empty JSON object", column_values=column_values
+            )
         apply_column_values(board, item, column_values, create_labels=create_labels, now_iso=ctx.now_iso)
         self._log(
             ctx,
@@ -233,7 +237,9 @@ class EmulatorState:
         if group is None:
             raise not_found("group", group_id)
         item.group_id = group.id
-        self._log(ctx, "move_item_to_group", item.board_id, group_id=group.id, item_id=item.id, item_name=item.name)
+        self._log(
+            ctx, "move_item_to_group", item.board_id, group_id=group.id, item_id=item.id, item_name=item.name
+        )
         return item
 
     def set_item_state(self, ctx: RequestContext, item_id: object, new_state: str) -> Item:

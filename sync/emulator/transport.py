@@ -23,7 +23,9 @@ class EmulatorTransport(httpx.BaseTransport):
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         """Run the request through the emulator; convert timeout faults to ``httpx.ReadTimeout``."""
         path = request.url.raw_path.decode("ascii")
-        status, headers, body = self.emulator.handle(request.method, path, dict(request.headers), request.read())
+        status, headers, body = self.emulator.handle(
+            request.method, path, dict(request.headers), request.read()
+        )
         if headers.get("X-Emulator-Fault") == "timeout":
             raise httpx.ReadTimeout("emulated read timeout", request=request)
         return httpx.Response(status, headers=headers, content=body, request=request)

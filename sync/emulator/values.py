@@ -34,7 +34,9 @@ Encoder = Callable[[Column, Any, bool, str], "StoredValue | None"]
 def encode_value(column: Column, raw: Any, *, create_labels: bool, now_iso: str) -> StoredValue | None:
     """Validate ``raw`` for ``column`` and return the stored value (``None`` clears the column)."""
     if column.type in READ_ONLY_TYPES:
-        raise column_value_error(f"The column {column.id} ({column.type}) is read-only", column.id, column.type, raw)
+        raise column_value_error(
+            f"The column {column.id} ({column.type}) is read-only", column.id, column.type, raw
+        )
     if raw is None or raw == "" or raw == {}:
         return None
     encoder = _ENCODERS.get(column.type, _encode_other)
@@ -129,7 +131,8 @@ def _status_index_for(column: Column, labels: dict[str, str], label: str, raw: A
     if not create:
         possible = ", ".join(f"{k}: {v}" for k, v in labels.items())
         raise column_value_error(
-            f"invalid value - label '{label}' does not exist in column {column.id}; possible labels: {{{possible}}}",
+            f"invalid value - label '{label}' does not exist in column {column.id}; "
+            f"possible labels: {{{possible}}}",
             column.id,
             "status",
             raw,

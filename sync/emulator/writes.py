@@ -29,12 +29,16 @@ def check_item_name(name: str) -> None:
         )
 
 
-def apply_column_values(board: Board, item: Item, column_values: Any, *, create_labels: bool, now_iso: str) -> None:
+def apply_column_values(
+    board: Board, item: Item, column_values: Any, *, create_labels: bool, now_iso: str
+) -> None:
     """Validate every value of ``column_values`` for ``board``, then write them all to ``item``."""
     if column_values is None:
         return
     if not isinstance(column_values, dict):
-        raise invalid_argument("column_values must be a JSON object keyed by column id", column_values=column_values)
+        raise invalid_argument(
+            "column_values must be a JSON object keyed by column id", column_values=column_values
+        )
     touched = {
         cid: _label_snapshot(board.columns[cid].settings)
         for cid in column_values

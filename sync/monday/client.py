@@ -119,7 +119,9 @@ class MondayClient:
         def first_page() -> Mapping[str, Any]:
             boards = self._send(doc, "items_page").data.get("boards") or []
             if not boards:
-                raise MondayFatalError(f"board {board_id} not found or not visible", code="InvalidBoardIdException")
+                raise MondayFatalError(
+                    f"board {board_id} not found or not visible", code="InvalidBoardIdException"
+                )
             page: Mapping[str, Any] = boards[0].get("items_page") or {}
             return page
 
@@ -153,6 +155,7 @@ class MondayClient:
                     "columns": [{"column_id": column_id, "column_values": chunk}],
                 },
             )
+
 
             def first_page(doc: ops.Document = doc) -> Mapping[str, Any]:
                 page: Mapping[str, Any] = (

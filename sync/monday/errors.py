@@ -208,7 +208,9 @@ _STATUS_CODES = {
 }
 
 
-def classify(http_status: int, body: Mapping[str, Any] | None, headers: Mapping[str, str]) -> MondayError | None:
+def classify(
+    http_status: int, body: Mapping[str, Any] | None, headers: Mapping[str, str]
+) -> MondayError | None:
     """The single error that best describes a response (fatal > retriable > record), or None if it succeeded.
 
     err = classify(resp.status_code, resp.json(), resp.headers)
@@ -221,7 +223,9 @@ def classify(http_status: int, body: Mapping[str, Any] | None, headers: Mapping[
     return None
 
 
-def classify_all(http_status: int, body: Mapping[str, Any] | None, headers: Mapping[str, str]) -> list[MondayError]:
+def classify_all(
+    http_status: int, body: Mapping[str, Any] | None, headers: Mapping[str, str]
+) -> list[MondayError]:
     """Every error in one response, in monday's order; each keeps its ``path`` so batches can split them."""
     body = body if isinstance(body, Mapping) else {}
     request_id = request_id_of(body, headers)
@@ -256,7 +260,9 @@ def classify_all(http_status: int, body: Mapping[str, Any] | None, headers: Mapp
             )
         )
     if not out and not 200 <= http_status < 300:
-        out.append(_build(None, f"HTTP {http_status}", http_status, http_status, request_id, header_hint, (), None))
+        out.append(
+            _build(None, f"HTTP {http_status}", http_status, http_status, request_id, header_hint, (), None)
+        )
     return out
 
 

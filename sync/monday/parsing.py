@@ -31,7 +31,9 @@ def parse_complexity(raw: object) -> ComplexityInfo | None:
     if not isinstance(raw, Mapping):
         return None
     try:
-        return ComplexityInfo(int(raw["before"]), int(raw["after"]), int(raw["query"]), int(raw["reset_in_x_seconds"]))
+        return ComplexityInfo(
+            int(raw["before"]), int(raw["after"]), int(raw["query"]), int(raw["reset_in_x_seconds"])
+        )
     except (KeyError, TypeError, ValueError):
         return None
 

@@ -163,13 +163,8 @@ class DropdownGate:
                 + md_table(
                     ["ok", "probe check", "probes", "problems", "first problem"],
                     [
-                        (
-                            "yes" if not v.violation_count else "**NO**",
-                            v.name,
-                            v.checked,
-                            v.violation_count,
-                            (v.violations or [""])[0],
-                        )
+                        ("yes" if not v.violation_count else "**NO**", v.name, v.checked, v.violation_count,
+                         (v.violations or [""])[0])
                         for v in verdicts
                     ],
                 ),

@@ -168,7 +168,9 @@ class OrderingGate:
                 f"{metrics['recoveries']} unknown outcome(s) recovered by look-up; "
                 f"{len(snap.attempted)} attempted operations in order, no duplicates"
             )
-        result = gate_result(ctx, self.name, passed=not failed, summary=summary, metrics=metrics, evidence=evidence)
+        result = gate_result(
+            ctx, self.name, passed=not failed, summary=summary, metrics=metrics, evidence=evidence
+        )
         if not failed and not metrics["recoveries"]:
             return dataclasses.replace(
                 result,
@@ -227,7 +229,9 @@ def _check(name: str, checked: int, violations: Sequence[str]) -> OrderingCheck:
 def _groups_before_items(snap: BoardSnapshot) -> OrderingCheck:
     """Every attempted create_item (applied or refused) into a non-initial group after its create_group."""
     board = str(snap.items_board_id)
-    created = {r.group_id: r.seq for r in snap.oplog if r.op == "create_group" and r.board_id == board}
+    created = {
+        r.group_id: r.seq for r in snap.oplog if r.op == "create_group" and r.board_id == board
+    }
     items = [r for r in snap.attempted if r.op == "create_item" and r.board_id == board]
     bad = []
     for r in items:

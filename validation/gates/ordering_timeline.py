@@ -23,7 +23,9 @@ def timeline(
     errors: Mapping[str, int],
 ) -> str:
     def row(r: OpRecord) -> tuple[Any, ...]:
-        group = snap.groups.get(r.group_id or "", r.group_id) if r.board_id == str(snap.items_board_id) else ""
+        group = (
+            snap.groups.get(r.group_id or "", r.group_id) if r.board_id == str(snap.items_board_id) else ""
+        )
         outcome = r.outcome.value + (f" ({r.error_code})" if r.error_code else "")
         return (r.seq, r.op, outcome, r.board_id, group, r.item_id, r.parent_item_id, r.item_name, r.idempotency_key)
 
@@ -66,7 +68,9 @@ def timeline(
     )
     chain = _one_chain(snap)
     if chain:
-        text += "\n## One order end to end (group -> item -> subitems)\n\n" + md_table(headers, map(row, chain))
+        text += "\n## One order end to end (group -> item -> subitems)\n\n" + md_table(
+            headers, map(row, chain)
+        )
     text += "\n## First 40 operations\n\n" + md_table(headers, map(row, snap.attempted[:40]))
     return text
 

@@ -308,7 +308,9 @@ def _inconclusive(result: GateResult, why: str) -> GateResult:
     )
 
 
-def _errored(ctx: GateContext, name: str, exc: Exception, started_at: datetime, duration: float) -> GateResult:
+def _errored(
+    ctx: GateContext, name: str, exc: Exception, started_at: datetime, duration: float
+) -> GateResult:
     evidence: list[Path] = []
     try:
         path = ctx.evidence_dir(name) / "traceback.txt"
