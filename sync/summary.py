@@ -70,6 +70,7 @@ class RunSummary:
     stop_reason: str | None = None
     signal: int | None = None
     warnings_count: int = 0
+    window: int | None = None
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready summary."""
@@ -158,6 +159,7 @@ def build_summary(run: RunParts, changes: Mapping[str, Any], duration_s: float, 
         rejects=[asdict(r) for r in c.rejected[:MAX_LISTED]],
         warnings=c.warnings[:MAX_LISTED],
         warnings_count=len(c.warnings),
+        window=run.options.window,
         items_moved=c.items_moved,
         stop_reason=c.stop_reason,
         signal=c.signal,

@@ -12,6 +12,7 @@ from rich.table import Table
 
 from sync.commands.common import AppContext, env_option, operator_console, stdout_is_tty
 from sync.engine import RunSummary, SyncOptions, run_sync
+from sync.load_windows import check_window, window_end
 from sync.monitoring import send_alert
 from sync.states import SyncState
 from sync.summary import warning_rows
@@ -67,6 +68,12 @@ def _run(app: AppContext, env: str | None, options: SyncOptions, as_json: bool) 
 @click.option("--customer", default=None, help="Only this customer (CUSTOMER NAME).")
 @click.option("--until", "until", default=None, metavar="HH:MM", help="Pause cleanly at this local time.")
 @click.option("--max-requests", type=click.IntRange(min=1), default=None, help="Pause cleanly after N API requests.")
+@click.option(
+    "--window",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Window K of the cutover's multi-window initial load: recorded in the ledger; pauses at the window's end.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @click.pass_obj
 def sync_command(
@@ -77,11 +84,24 @@ def sync_command(
     customer: str | None,
     until: str | None,
     max_requests: int | None,
+    window: int | None,
     as_json: bool,
 ) -> int:
     """Detect changes in staging and push them to monday.com (groups -> items -> subitems)."""
+    stop_at = parse_until(until)
+    if window is not None:
+        check_window(app.config, window)
+        end = window_end(app.config, window)
+        if stop_at is None and end is not None:
+            if end <= datetime.now(UTC).replace(tzinfo=None):
+                raise click.BadParameter(
+                    f"window {window} ended at {end:%Y-%m-%d %H:%M} UTC ([cutover] first_window_start); "
+                    "pass --until to run it late",
+                    param_hint="--window",
+                )
+            stop_at = end
     options = SyncOptions(
-        dry_run=dry_run, limit=limit, customer=customer, until=parse_until(until), max_requests=max_requests
+        dry_run=dry_run, limit=limit, customer=customer, until=stop_at, max_requests=max_requests, window=window
     )
     return _run(app, env, options, as_json)
 

@@ -12,6 +12,7 @@ from rich.table import Table
 
 from sync.commands.common import EXIT_FAILED, EXIT_OK, AppContext, env_option, operator_console
 from sync.connect import open_client, open_db
+from sync.load_windows import check_window, verify_window
 from sync.verify import verify
 from sync.verify_report import CATEGORIES, MISMATCH_CATEGORIES, VerifyReport
 
@@ -47,11 +48,19 @@ COLUMNS: dict[str, tuple[str, ...]] = {
 @click.command("verify")
 @env_option
 @click.option("--json", "as_json", is_flag=True, help="Print the full report as JSON instead of tables.")
+@click.option(
+    "--window",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Check only window K of a multi-window initial load: the orders its runs carried (per the ledger).",
+)
 @click.pass_obj
-def verify_command(app: AppContext, env: str | None, as_json: bool) -> int:
+def verify_command(app: AppContext, env: str | None, as_json: bool, window: int | None) -> int:
     """Compare the target table and its lines with the monday boards (exit 1 on any mismatch)."""
     config = app.config
     name = app.env_name(env)
+    if window is not None:
+        return _verify_window(app, name, window, as_json)
     engine, tables = open_db(config, name)
     try:
         with open_client(config, name) as client:
@@ -62,6 +71,22 @@ def verify_command(app: AppContext, env: str | None, as_json: bool) -> int:
         click.echo(json.dumps(report.as_dict(), ensure_ascii=False, indent=2, default=str))
     else:
         print_report(report, operator_console())
+    return EXIT_OK if report.ok else EXIT_FAILED
+
+
+def _verify_window(app: AppContext, name: str, window: int, as_json: bool) -> int:
+    check_window(app.config, window)  # exit 2 before anything is opened
+    engine, tables = open_db(app.config, name)
+    try:
+        with open_client(app.config, name) as client:
+            report = verify_window(app.config, name, window, client=client, db=engine, tables=tables)
+    finally:
+        engine.dispose()
+    if as_json:
+        click.echo(json.dumps(report.as_dict(), ensure_ascii=False, indent=2, default=str))
+    else:
+        for line in report.lines():
+            operator_console().print(line, highlight=False, markup=False)
     return EXIT_OK if report.ok else EXIT_FAILED
 
 

@@ -85,6 +85,13 @@ class RunCounters:
             self.items.update(items)
             self.lines.update(lines)
 
+    def withdraw(self, keys: Iterable[str]) -> None:
+        """Rows set out whose request monday refused as a whole at a pause (daily limit): never pushed."""
+        with self._lock:
+            for key in keys:
+                self.items.discard(key)
+                self.lines.discard(key)
+
     def note_error(self, entity: str, order: str | None, message: str) -> None:
         """Remember one failed write for the summary (the first ``KEPT_ERRORS`` are kept verbatim)."""
         with self._lock:

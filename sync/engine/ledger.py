@@ -166,8 +166,10 @@ class Ledger:
     tables: Tables
     run_id: str
 
-    def start(self, conn: Connection, environment: str, kind: str, *, rolls_back: str | None = None) -> None:
-        """Record the run as RUNNING."""
+    def start(
+        self, conn: Connection, environment: str, kind: str, *, rolls_back: str | None = None, window: int | None = None
+    ) -> None:
+        """Record the run as RUNNING; ``window`` (of a multi-window load) is kept in its summary from the start."""
         conn.execute(
             self.tables.runs.insert().values(
                 run_id=self.run_id,
@@ -176,6 +178,7 @@ class Ledger:
                 status=RunStatus.RUNNING.value,
                 started_at=utcnow(),
                 rolls_back=rolls_back,
+                summary=None if window is None else json.dumps({"window": window}),
             )
         )
 

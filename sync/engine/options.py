@@ -40,6 +40,8 @@ class SyncOptions:
     record_uuids: tuple[str, ...] | None = None
     until: datetime | None = None
     max_requests: int | None = None
+    #: Which window of a multi-window initial load (``[cutover] initial_load_windows``) this run is; kept in the ledger.
+    window: int | None = None
     on_progress: Callable[[int, int], None] | None = field(default=None, compare=False)
 
 

@@ -27,6 +27,7 @@ from sqlalchemy.engine import Engine
 
 from sync.db import Tables
 from sync.engine import store
+from sync.engine.capacity import board_full, is_board_full, is_daily_limit
 from sync.engine.lease import DEFAULT_TTL_S, Lease
 from sync.engine.ledger import OpKind, RunStatus, utcnow
 from sync.engine.options import RunParts
@@ -46,10 +47,10 @@ from sync.engine.writes import GroupWrite, ItemWrite, MoveWrite, SubitemWrite
 from sync.errors import FatalError
 from sync.mapping import BoardColumns
 
-__all__ = ["Boards", "Pipeline", "hold_lease", "stop_on_signals"]
+__all__ = ["Boards", "Pipeline", "hold_lease", "pause_on_daily_limit", "stop_on_signals"]
 
-#: monday's answer when the account's daily request quota is spent (the run pauses).
-DAILY_LIMIT = "DAILY_LIMIT_EXCEEDED"
+#: How messages name the two boards.
+ITEMS, SUBITEMS = "items board", "subitems board"
 #: The signals that stop a run after the batch in flight.
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
 
@@ -83,6 +84,11 @@ def stop_on_signals(run: RunParts) -> Iterator[None]:
             signal.signal(sig, handler)
 
 
+def pause_on_daily_limit(run: RunParts, exc: BaseException) -> None:
+    """Record the run ``PAUSED`` by the daily limit; the message names the limit and when it resets."""
+    run.counters.stop(RunStatus.PAUSED, f"paused: monday's daily request limit is reached ({exc})")
+
+
 class Pipeline:
     """Pushes the pending rows: groups -> items (this thread) -> subitems (a worker thread)."""
 
@@ -104,7 +110,7 @@ class Pipeline:
                     reader.rollback()  # end the read transaction: writers must not wait on it
                     if self.stopping():
                         break
-                    self._guard(self._push_items, headers)
+                    self._guard(ITEMS, self._push_items, headers)
                     done += len(headers)
                     if self.run.options.on_progress:
                         self.run.options.on_progress(done, total)
@@ -130,14 +136,22 @@ class Pipeline:
             )
         return counters.stopped is not None
 
-    def _guard(self, step: Any, *args: Any) -> None:
-        """Run a step; monday's daily limit pauses the run (the writer has settled the batch already)."""
+    def _guard(self, board: str, step: Any, *args: Any) -> None:
+        """Run a step; monday's daily limit pauses the run, a full board stops it with a clear error.
+
+        Either way the writer has settled the batch in flight already.
+        """
         try:
             step(*args)
         except FatalError as exc:
-            if getattr(exc, "code", None) != DAILY_LIMIT:
+            if is_board_full(exc):
+                monday = self.run.env.monday
+                board_id = monday.board_id if board == ITEMS else monday.subitem_board_id
+                pending = store.count_pending_headers(self.run) if board == ITEMS else None
+                raise board_full(exc, board, board_id, pending) from exc
+            if not is_daily_limit(exc):
                 raise
-            self.run.counters.stop(RunStatus.PAUSED, f"paused: monday's daily request limit is reached ({exc})")
+            pause_on_daily_limit(self.run, exc)
 
     def _check_worker(self) -> None:
         if self._error is not None:
@@ -205,7 +219,7 @@ class Pipeline:
                 if job is None:
                     return
                 if not self.stopping():
-                    self._guard(self._push_subitems, job or None)
+                    self._guard(SUBITEMS, self._push_subitems, job or None)
         except BaseException as exc:  # surfaced on the main thread by _check_worker
             self._error = exc
             while self._queue.get() is not None:

@@ -18,10 +18,11 @@ from sync.config import Config
 from sync.connect import open_client, open_db
 from sync.db import Tables
 from sync.engine import recovery, store
+from sync.engine.capacity import is_daily_limit
 from sync.engine.lease import DEFAULT_TTL_S, Lease
 from sync.engine.ledger import Ledger, OpKind, OpStatus, RunStatus, Settlement, new_run_id
 from sync.engine.options import RunParts, SyncOptions
-from sync.engine.pipeline import Boards, Pipeline, hold_lease, stop_on_signals
+from sync.engine.pipeline import Boards, Pipeline, hold_lease, pause_on_daily_limit, stop_on_signals
 from sync.engine.plan import plan_items
 from sync.errors import FatalError
 from sync.mapping import BoardColumns
@@ -83,7 +84,7 @@ def _execute(run: RunParts, lease: Lease) -> RunSummary:
     started = time.perf_counter()
     changes: dict[str, Any] = {}
     with run.db.begin() as conn:
-        run.ledger.start(conn, run.env_name, run.options.kind)
+        run.ledger.start(conn, run.env_name, run.options.kind, window=run.options.window)
     status = RunStatus.FAILED.value
     try:
         boards = _load_boards(run)
@@ -94,8 +95,12 @@ def _execute(run: RunParts, lease: Lease) -> RunSummary:
         Pipeline(run, boards, lease).push()
         status = run.counters.stopped or RunStatus.SUCCEEDED.value
     except FatalError as exc:
-        run.counters.fatal = str(exc)
-        raise
+        if not is_daily_limit(exc):
+            run.counters.fatal = str(exc)
+            raise
+        # Spent before the push began (board read, recovery look-ups): pause, the next day resumes.
+        pause_on_daily_limit(run, exc)
+        status = run.counters.stopped or RunStatus.PAUSED.value
     finally:
         counters = run.counters
         counters.ended_synced, counters.set_out = store.synced_share(run, counters.items, counters.lines)

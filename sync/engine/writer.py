@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.engine import Connection
 
+from sync.engine.capacity import is_board_full, is_daily_limit
 from sync.engine.ledger import UNRESOLVED, Intent, OpKind, OpStatus, Settlement
 from sync.engine.options import RunParts
 from sync.errors import FatalError, RetriableError
@@ -81,6 +82,8 @@ class Write:
         if outcome.ok:
             monday_id = None if outcome.item_id is None else str(outcome.item_id)
             return outcome.key, Answer(OpStatus.APPLIED, monday_id)
+        if is_board_full(outcome.error):  # not the row's fault: it stays pending until the board has room
+            return outcome.key, not_applied(str(outcome.error))
         return outcome.key, Answer(OpStatus.FAILED, None, str(outcome.error))
 
     def resolve(self, missing: Sequence[Intent]) -> dict[str, Answer]:
@@ -128,6 +131,8 @@ class Writer:
                 ],
             )
         if fatal is not None:
+            if is_daily_limit(fatal):  # a pause, not a failure: the refused rows were never pushed
+                run.counters.withdraw(i.record_key for i, a in pairs if a.requeue and not a.ok)
             raise fatal
         return pairs
 

@@ -80,8 +80,12 @@ def make_demo(
     seed: int = 3,
     with_bad_rows: bool = False,
     faults: FaultProfile | None = None,
+    emulator_options: dict[str, Any] | None = None,
 ) -> Iterator[Demo]:
-    """Build the demo (config from the shipped one) with its staging data in ``database_url``."""
+    """Build the demo (config from the shipped one) with its staging data in ``database_url``.
+
+    ``emulator_options`` go to :func:`build_emulator` (a ``clock``, a ``daily_call_limit``, ...).
+    """
     result = init_demo(tmp_path / "demo", orders=1, seed=seed)
     point_config_at(result.config_path, database_url)
     engine = make_engine(load_config(result.config_path).database_url(ENV))
@@ -93,7 +97,8 @@ def make_demo(
     engine.dispose()
     config = load_config(result.config_path)
     db, tables = open_db(config, ENV)
-    emulator = build_emulator(require_token=False, faults=faults, sleep=lambda _s: None)
+    options: dict[str, Any] = {"sleep": lambda _s: None, **(emulator_options or {})}
+    emulator = build_emulator(require_token=False, faults=faults, **options)
     try:
         yield Demo(config, db, tables, emulator)
     finally:

@@ -25,6 +25,8 @@ from cutover_support import build_demo
 
 from sync.cli import main
 from sync.commands.common import EXIT_SIGINT, EXIT_SIGTERM, Terminated, exit_code_for, run_guarded
+from sync.config import load_config
+from sync.emulator import open_persistent
 from sync.errors import FatalError, OrdersyncError, RetriableError
 
 DEV = "development"
@@ -235,3 +237,21 @@ def test_a_database_refusing_access_is_3_in_one_line(
     code, out = _run(capsys, "--config", str(demo), "sync", "--env", DEV)
     assert code == 3
     assert _one_line_no_traceback(out).startswith("database permission denied:")
+
+
+def test_a_full_board_is_3_in_one_line_naming_the_board_and_its_capacity(
+    demo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """items_limit 4 on the items board and 10 orders: 4 fit, the run stops (3), the rest stay PENDING."""
+    config = load_config(demo)
+    board_id = config.environment(DEV).monday.board_id
+    state = config.emulator_state_path(DEV)
+    assert state is not None
+    with open_persistent(state, require_token=False) as emulator:
+        emulator.state.boards[str(board_id)].items_limit = 4
+        emulator.save(state)
+    code, out = _run(capsys, "--config", str(demo), "sync", "--env", DEV)
+    assert code == 3, out
+    line = _one_line_no_traceback(out)
+    assert f"items board {board_id} is full" in line and "items_limit of 4 items" in line, line
+    assert "6 row(s) not pushed stay PENDING" in line, line

@@ -16,6 +16,7 @@ from typing import Any
 
 from sync.config import Config
 from sync.db import build_tables, make_engine
+from validation.load.projection import BookProjection, project_book
 from validation.load.reconcile import Reconciliation, reconcile_staging
 from validation.load.rules import ENV_NAME, RESULT_FILE, LoadProfile, Measured, Verdict, exit_code
 
@@ -49,9 +50,15 @@ class LoadTestResult:
         base = float(self.baseline.get("records_per_s") or 0)
         return self.measured.records_per_s / base if base > 0 else None
 
+    @property
+    def book(self) -> BookProjection | None:
+        """Calls per record and days per monday plan for the profile's whole book (None: nothing reconciled)."""
+        return project_book(self.measured, self.baseline, self.profile.book_orders)
+
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready form (``loadtest.json``)."""
         m = self.measured
+        book = self.book
         return {
             "profile": asdict(self.profile),
             "passed": self.passed,
@@ -64,6 +71,7 @@ class LoadTestResult:
             },
             "baseline": self.baseline,
             "engine_over_baseline": round(self.ratio, 1) if self.ratio is not None else None,
+            "book_projection": None if book is None else book.as_dict(),
             "verdicts": [asdict(v) for v in self.verdicts],
             "locust": self.locust,
             "environment": self.environment,

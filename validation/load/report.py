@@ -200,6 +200,7 @@ def _html(result: LoadTestResult, data: Mapping[str, Any]) -> str:
         verdicts=result.verdicts,
         chart=trusted(chart),
         figures=figures,
+        book=result.book,
         problems=list(rec.problems) if rec else [],
         stats=stats,
         baseline=b,

@@ -82,6 +82,10 @@ class Thresholds:
     max_avoidable_429: int | None = None
 
 
+#: The whole order book the load report projects: the origin's ORDER_LIST held 101,404 orders.
+BOOK_ORDERS = 101_404
+
+
 @dataclass(frozen=True)
 class LoadProfile:
     """One named load profile from ``loadtests/profiles.toml``."""
@@ -105,6 +109,7 @@ class LoadProfile:
     pace: bool = False
     baseline_s: float = 20.0
     seed: int = 42
+    book_orders: int = BOOK_ORDERS  # the whole book the report projects days per monday plan for
     thresholds: Thresholds = Thresholds()
 
     @property
