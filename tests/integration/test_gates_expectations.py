@@ -122,9 +122,9 @@ def test_an_emulator_that_hands_out_one_item_id_is_caught_on_the_target(
     """Emulator defect: every created item gets id 4242; a real sync writes it back to three orders and the
     target's unique monday_item_id rule names the column and the id."""
     config_path = build_demo(tmp_path / "demo", monkeypatch, database_url)
-    monkeypatch.setattr(EmulatorState, "_new_item_id", lambda self: "4242")
-    run_sync(load_config(config_path), "development", SyncOptions(limit=3))
-    monkeypatch.undo()
+    with monkeypatch.context() as patch:  # only the defect is undone after the sync (not the fixtures' env)
+        patch.setattr(EmulatorState, "_new_item_id", lambda self: "4242")
+        run_sync(load_config(config_path), "development", SyncOptions(limit=3))
     result = _run(config_path, tmp_path)
     assert_gate_caught(result, "FACT_ORDER_LIST.monday_item_id", "4242")
 
