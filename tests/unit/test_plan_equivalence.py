@@ -46,14 +46,16 @@ def _headers(config: Config) -> list[dict[str, Any]]:
     rows = [{c.name: row.get(c.name) for c in target.columns} for row in raw]
     number, dated = _column(config, "numbers"), _column(config, "date")
     dropdown = _column(config, "dropdown", creatable=False)
+    price = "CUSTOMER PRICE"  # a column of Decimals: 1.10 and 1.1 are equal but encode apart
+    assert isinstance(rows[0][price], Decimal)
     seeds: list[dict[str, Any]] = [
         {"M": -4},
         {"L": 2.5, "S": "abc"},
         {"XL": True},
         {"M": Decimal("3")},
         {number: "TBC"},
-        {number: Decimal("1.10")},
-        {number: Decimal("1.1")},
+        {price: Decimal("1.10")},
+        {price: Decimal("1.1")},
         {number: "  "},
         {dated: "not a date"},
         {dated: datetime(2026, 5, 1, 10, 30)},
