@@ -76,7 +76,7 @@ def _headers(config: Config) -> list[dict[str, Any]]:
 def _board(config: Config, rows: list[dict[str, Any]], *, lacking: str | None = None) -> BoardColumns:
     """The mapped columns (but ``lacking``); label columns know only the first half's labels."""
     mapping = config.environment(ENV).mapping.items
-    types = {m.column: m.type for m in mapping.values() if m.column != lacking}
+    types: dict[str, str] = {m.column: str(m.type) for m in mapping.values() if m.column != lacking}
     labels = {
         m.column: {str(r[db]).strip() for r in rows[: len(rows) // 2] if r.get(db) is not None}
         for db, m in mapping.items()
@@ -94,8 +94,10 @@ def test_item_plan_is_the_row_by_row_plan(config: Config) -> None:
     chunked: tuple[list[Any], list[Any], list[Any]] = ([], [], [])
     chunk_board = copy.deepcopy(board)
     for start in range(0, len(rows), 37):
-        for whole, part in zip(chunked, plan_items(config, env, rows[start : start + 37], chunk_board), strict=True):
-            whole.extend(part)
+        ops, rejects, warnings = plan_items(config, env, rows[start : start + 37], chunk_board)
+        chunked[0].extend(ops)
+        chunked[1].extend(rejects)
+        chunked[2].extend(warnings)
     assert chunked == expected
     ops, rejects, warnings = expected  # the comparison covers every outcome
     assert ops and warnings and any(op.create_labels for op in ops) and any(op.item_id for op in ops)
