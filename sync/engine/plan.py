@@ -8,15 +8,13 @@ never reach monday and never stop the others.
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from operator import itemgetter
 from typing import Any, Generic, TypeVar
 
 from sync.config import Config, EnvironmentConfig
 from sync.engine.ledger import OpKind
+from sync.engine.plan_rows import SizeCheck, cycle_collection_paused
 from sync.mapping import (
     BUSINESS_KEY,
     BoardColumns,
@@ -26,7 +24,7 @@ from sync.mapping import (
     render_name,
     template_columns,
 )
-from sync.quantities import describe_invalid, invalid_sizes, size_keys
+from sync.quantities import describe_invalid, size_keys
 from sync.states import ActionType
 
 __all__ = [
@@ -150,27 +148,6 @@ def item_columns(config: Config, env: EnvironmentConfig) -> frozenset[str]:
     )
 
 
-class _SizeCheck:
-    """:func:`invalid_sizes` with a fast pass: a row whose size cells are all NULL or ints >= 0 is fine."""
-
-    _FINE = frozenset({int, type(None)})
-
-    def __init__(self, sizes: tuple[str, ...]) -> None:
-        self.sizes = sizes
-        self._pick = itemgetter(*sizes) if len(sizes) > 1 else None
-
-    def invalid(self, row: Mapping[str, Any]) -> list[tuple[str, object]]:
-        """The bad (size column, value) pairs of ``row``, exactly as :func:`invalid_sizes` gives them."""
-        if self._pick is not None:
-            try:
-                cells = self._pick(row)
-            except KeyError:
-                return invalid_sizes(row, self.sizes)
-            if self._FINE.issuperset(map(type, cells)) and min(filter(None, cells), default=0) >= 0:
-                return []
-        return invalid_sizes(row, self.sizes)
-
-
 def plan_items(
     config: Config, env: EnvironmentConfig, headers: Iterable[Mapping[str, Any]], board: BoardColumns
 ) -> tuple[list[ItemOp], list[RowReject], list[str]]:
@@ -179,27 +156,8 @@ def plan_items(
     The mapped columns are encoded chunk-wide (:func:`encode_rows`: each distinct value once);
     only the checks that depend on the whole row (sizes, group, name) run row by row.
     """
-    with _cycle_collection_paused():
+    with cycle_collection_paused():
         return _plan_items(config, env, headers if isinstance(headers, list) else list(headers), board)
-
-
-@contextmanager
-def _cycle_collection_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector while a chunk is planned.
-
-    A chunk allocates ~60 containers per row (operations, value dicts, label lists) and keeps
-    them: CPython's collector would walk them over and over (measured: a quarter of a 20k dry run's
-    CPU). None of them forms a cycle, so reference counting frees them all; the pause lasts one
-    chunk (``CHUNK_ROWS`` rows) and restores the collector only if it was on.
-    """
-    if not gc.isenabled():
-        yield
-        return
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
 
 
 def _plan_items(
@@ -212,7 +170,7 @@ def _plan_items(
         return ops, rejects, warnings
     orders = [str(row[BUSINESS_KEY]) for row in rows]
     describes = [f"order {order}" for order in orders]
-    sizes = _SizeCheck(size_keys(rows[0], config.sizes.start_after, config.sizes.end_before))
+    sizes = SizeCheck(size_keys(rows[0], config.sizes.start_after, config.sizes.end_before))
     groups, items = config.groups, config.items
     for row, order, describe, encoded in zip(
         rows, orders, describes, encode_rows(rows, env.mapping.items, board, describes), strict=True
