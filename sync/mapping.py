@@ -9,9 +9,12 @@ and the tests share exactly the rules the engine applies.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
+from functools import lru_cache, partial
+from operator import itemgetter
 from typing import Any
 
 from sync.config import ColumnMapping, GroupNaming
@@ -24,8 +27,10 @@ __all__ = [
     "BoardColumns",
     "EncodedRow",
     "encode_columns",
+    "encode_rows",
     "group_name",
     "render_name",
+    "template_columns",
 ]
 
 _PLACEHOLDER = re.compile(r"\{([^{}]+)\}")
@@ -94,11 +99,12 @@ def render_name(
     description), then the one before it, until the name fits. Only when the kept parts alone
     are longer than ``max_length`` is the name cut at its end.
     """
-    values = {name: _text(row.get(name)) for name in _PLACEHOLDER.findall(template)}
+    pieces = _pieces(template)
+    values = {name: _text(row.get(name)) for name in pieces[1::2]}
     name = _fill(template, values)
     if len(name) <= max_length:
         return name, None
-    for column in reversed([c for c in dict.fromkeys(_PLACEHOLDER.findall(template)) if c not in keep]):
+    for column in reversed([c for c in dict.fromkeys(pieces[1::2]) if c not in keep]):
         value = values[column]
         if not value:
             continue
@@ -113,12 +119,25 @@ def render_name(
     return name, (f"item name was {full} characters; truncated to {max_length}, {' and '.join(keep)} kept whole")
 
 
+def template_columns(template: str) -> tuple[str, ...]:
+    """The columns a name template's ``{COLUMN}`` placeholders read, in order."""
+    return _pieces(template)[1::2]
+
+
+@lru_cache(maxsize=64)
+def _pieces(template: str) -> tuple[str, ...]:
+    """``template`` split once: literal, placeholder, literal, … (placeholders at the odd places)."""
+    return tuple(_PLACEHOLDER.split(template))
+
+
 def _text(value: object) -> str:
     return str(value).strip() if _present(value) else ""
 
 
 def _fill(template: str, values: Mapping[str, str]) -> str:
-    return " ".join(_PLACEHOLDER.sub(lambda m: values.get(m.group(1), ""), template).split())
+    pieces = _pieces(template)
+    text = "".join(p if i % 2 == 0 else values.get(p, "") for i, p in enumerate(pieces))
+    return " ".join(text.split())
 
 
 def group_name(naming: GroupNaming, row: Mapping[str, Any]) -> str:
@@ -134,60 +153,141 @@ def encode_columns(
     row: Mapping[str, Any], mapping: Mapping[str, ColumnMapping], board: BoardColumns, *, describe: str
 ) -> EncodedRow:
     """Encode every mapped DB column of ``row``; each failure names the order, column and value."""
-    out = EncodedRow()
+    return encode_rows([row], mapping, board, [describe])[0]
+
+
+def encode_rows(
+    rows: Sequence[Mapping[str, Any]],
+    mapping: Mapping[str, ColumnMapping],
+    board: BoardColumns,
+    describes: Sequence[str],
+) -> list[EncodedRow]:
+    """:func:`encode_columns` for a chunk, set-based: each distinct value of a mapped column is judged once.
+
+    Per mapped column, the chunk's distinct values are encoded and label-checked once (a
+    :class:`_Cell` each); every row then picks its value's outcome (a fresh copy of a dict/list
+    answer). Only the rows of a column whose value failed or needs a new label are walked one by
+    one, to name them (``describes``, one per row) in their problem.
+    """
+    out = [EncodedRow() for _ in rows]
+    column_ids: list[str] = []
+    columns: list[list[object]] = []
     for db_column, target in mapping.items():
-        value = row.get(db_column)
-        if value is None or (isinstance(value, str) and not value.strip()):
-            continue
-        column_type = board.types.get(target.column)
-        if column_type is None:
-            out.problems.append(
-                f"{describe}: column {db_column!r} -> {target.column}: column does not exist on the board"
-            )
-            continue
-        encoded, error = _encode_cached(column_type, target.column, value)
-        if error is not None:
-            where = f"{describe}: column {db_column!r} -> {target.column}"
-            out.problems.append(f"{where}: value {value!r} cannot be written to a {column_type} column ({error})")
-            continue
-        if encoded is None:
-            continue
-        if column_type in LABEL_TYPES:
-            label = str(value).strip()
-            if label not in board.labels.get(target.column, ()) and not _label_ok(
-                label, target, board, out, f"{describe}: column {db_column!r} -> {target.column}"
-            ):
-                continue
-        out.values[target.column] = encoded
+        raw = _column_values(rows, db_column)
+        keys = _value_keys(raw)
+        cells = {
+            key: _cell(db_column, target, board, value) for key, value in dict(zip(keys, raw, strict=True)).items()
+        }
+        picked = list(map(cells.__getitem__, keys))
+        if any(c.problem is not None or c.new_label for c in cells.values()):
+            for encoded_row, describe, cell in zip(out, describes, picked, strict=True):
+                if cell.problem is not None:
+                    encoded_row.problems.append(f"{describe}: {cell.problem}")
+                elif cell.new_label:
+                    encoded_row.needs_new_labels = True
+        columns.append(_per_row(cells.values(), picked))
+        column_ids.append(target.column)
+    if columns:
+        for encoded_row, values in zip(out, zip(*columns, strict=True), strict=True):
+            encoded_row.values = {column: v for column, v in zip(column_ids, values, strict=True) if v is not None}
     return out
 
 
-#: Distinct values remembered per board column: enough for seasons, customers and prices,
-#: and a bound, so a column of unique values (PO numbers) costs at most this much memory.
-ENCODE_CACHE_PER_COLUMN = 4096
+#: Classes whose equality is exact enough to key an encoding by the value itself.
 _EXACT_KEYS = (str, int, date)
-_encode_cache: dict[tuple[str, str], dict[object, tuple[object | None, str | None]]] = {}
+_SELF_KEYED = frozenset(_EXACT_KEYS)
 
 
-def _encode_cached(column_type: str, column_id: str, value: object) -> tuple[object | None, str | None]:
-    """``encode_value`` memoised per (type, column): (encoded, None) or (None, the error text).
+def _column_values(rows: Sequence[Mapping[str, Any]], db_column: str) -> list[Any]:
+    try:
+        return list(map(itemgetter(db_column), rows))
+    except KeyError:  # a mapped column this read did not select: empty, as for ``row.get``
+        return [row.get(db_column) for row in rows]
 
-    The key keeps what equality would blur: ``Decimal('1.10') == Decimal('1.1')`` and
-    ``True == 1`` encode differently, so anything but str/int/date is keyed by its repr.
-    A cached dict or list answer is copied, so no caller can change another's value.
+
+def _value_keys(raw: list[Any]) -> list[Any]:
+    """A key per value that keeps apart what encodes differently.
+
+    ``Decimal('1.10') == Decimal('1.1')`` and ``True == 1`` (and ``1 == 1.0``), so values are
+    their own key only when the column holds one exact class of str, int or date; a column of
+    Decimals is keyed by their text (which keeps the scale); anything else by (class, repr).
     """
-    cache = _encode_cache.setdefault((column_type, column_id), {})
-    key: object = (value.__class__, value) if value.__class__ in _EXACT_KEYS else (value.__class__, repr(value))
-    hit = cache.get(key)
-    if hit is None:
-        try:
-            hit = (encode_value(column_type, value, column_id=column_id), None)
-        except RecordError as exc:
-            hit = (None, str(exc))
-        if len(cache) < ENCODE_CACHE_PER_COLUMN:
-            cache[key] = hit
-    encoded, error = hit
-    return (_fresh(encoded), error) if isinstance(encoded, dict | list) else hit
+    kinds = set(map(type, raw))
+    kinds.discard(type(None))
+    if len(kinds) <= 1 and kinds <= _SELF_KEYED:
+        return raw
+    if kinds == {Decimal}:
+        return list(map(str, raw))  # None -> 'None', which no Decimal prints as
+    return [(v.__class__, v) if v.__class__ in _EXACT_KEYS else (v.__class__, repr(v)) for v in raw]
+
+
+def _per_row(cells: Collection[_Cell], picked: list[_Cell]) -> list[object]:
+    """The column's answer per row, each row its own dict/list: the first row of a value takes it, later ones copies."""
+    encoded = [c.encoded for c in picked]
+    if len(cells) == len(picked) or not any(isinstance(c.encoded, dict | list) for c in cells):
+        return encoded
+    copiers: dict[int, Callable[[], object]] = {}
+    for i, value in enumerate(encoded):
+        if isinstance(value, dict | list):
+            copier = copiers.get(id(value))
+            if copier is None:
+                copiers[id(value)] = _copier(value)
+            else:
+                encoded[i] = copier()
+    return encoded
+
+
+def _copier(value: dict[Any, Any] | list[Any]) -> Callable[[], object]:
+    """A fast maker of fresh copies of ``value``: flat ones are copied flat, ``{"labels": [...]}`` one level down."""
+    nested = [v for v in (value.values() if isinstance(value, dict) else value) if isinstance(v, dict | list)]
+    if not nested:
+        return value.copy
+    if isinstance(value, dict) and len(value) == 1:
+        ((key, inner),) = value.items()
+        if isinstance(inner, list) and not any(isinstance(v, dict | list) for v in inner):
+            return lambda: {key: inner.copy()}
+    return partial(_fresh, value)
+
+
+@dataclass(frozen=True, slots=True)
+class _Cell:
+    """What one distinct value of one mapped column becomes: a value to send, nothing, or a problem."""
+
+    encoded: object | None = None
+    new_label: bool = False
+    problem: str | None = None  # without the row's ``describe`` prefix
+
+
+_NOTHING = _Cell()
+
+
+def _cell(db_column: str, target: ColumnMapping, board: BoardColumns, value: object) -> _Cell:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return _NOTHING
+    column_type = board.types.get(target.column)
+    if column_type is None:
+        return _Cell(problem=f"{_where(db_column, target)}: column does not exist on the board")
+    try:
+        encoded = encode_value(column_type, value, column_id=target.column)
+    except RecordError as exc:
+        why = f"value {value!r} cannot be written to a {column_type} column ({exc})"
+        return _Cell(problem=f"{_where(db_column, target)}: {why}")
+    if encoded is None:
+        return _NOTHING
+    if column_type in LABEL_TYPES:
+        label = str(value).strip()
+        if label not in board.labels.setdefault(target.column, set()):
+            if not target.create_labels_if_missing:
+                return _Cell(
+                    problem=f"{_where(db_column, target)}: label {label!r} does not exist on the board and label "
+                    "creation is not allowed for this column"
+                )
+            return _Cell(encoded, new_label=True)
+    return _Cell(encoded)
+
+
+def _where(db_column: str, target: ColumnMapping) -> str:
+    return f"column {db_column!r} -> {target.column}"
 
 
 def _fresh(value: object) -> object:
@@ -196,16 +296,3 @@ def _fresh(value: object) -> object:
     if isinstance(value, list):
         return [_fresh(v) for v in value]
     return value
-
-
-def _label_ok(label: str, target: ColumnMapping, board: BoardColumns, out: EncodedRow, where: str) -> bool:
-    known = board.labels.setdefault(target.column, set())
-    if label in known:
-        return True
-    if target.create_labels_if_missing:
-        out.needs_new_labels = True
-        return True
-    out.problems.append(
-        f"{where}: label {label!r} does not exist on the board and label creation is not allowed for this column"
-    )
-    return False

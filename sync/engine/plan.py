@@ -14,8 +14,17 @@ from typing import Any, Generic, TypeVar
 
 from sync.config import Config, EnvironmentConfig
 from sync.engine.ledger import OpKind
-from sync.mapping import BoardColumns, encode_columns, group_name, render_name
-from sync.quantities import describe_invalid, invalid_sizes, size_keys
+from sync.engine.plan_rows import SizeCheck, cycle_collection_paused
+from sync.mapping import (
+    BUSINESS_KEY,
+    BoardColumns,
+    encode_columns,
+    encode_rows,
+    group_name,
+    render_name,
+    template_columns,
+)
+from sync.quantities import describe_invalid, size_keys
 from sync.states import ActionType
 
 __all__ = [
@@ -25,6 +34,7 @@ __all__ = [
     "RowReject",
     "SubitemOp",
     "item_batches",
+    "item_columns",
     "move_batches",
     "plan_items",
     "plan_subitems",
@@ -120,42 +130,74 @@ LINE_SYNC_COLUMNS = (
 )
 
 
+def item_columns(config: Config, env: EnvironmentConfig) -> frozenset[str]:
+    """The header columns :func:`plan_items` reads (the size columns aside: they lie between the markers)."""
+    return frozenset(
+        {
+            "record_uuid",
+            BUSINESS_KEY,
+            "CUSTOMER NAME",
+            *config.groups.columns,
+            *config.groups.fallback_columns,
+            *template_columns(config.items.name_template),
+            *env.mapping.items,
+            *ITEM_SYNC_COLUMNS,
+            config.sizes.start_after,
+            config.sizes.end_before,
+        }
+    )
+
+
 def plan_items(
     config: Config, env: EnvironmentConfig, headers: Iterable[Mapping[str, Any]], board: BoardColumns
 ) -> tuple[list[ItemOp], list[RowReject], list[str]]:
-    """Encode each pending header into an item operation, or reject it with a reason."""
+    """Encode each pending header into an item operation, or reject it with a reason.
+
+    The mapped columns are encoded chunk-wide (:func:`encode_rows`: each distinct value once);
+    only the checks that depend on the whole row (sizes, group, name) run row by row.
+    """
+    with cycle_collection_paused():
+        return _plan_items(config, env, headers if isinstance(headers, list) else list(headers), board)
+
+
+def _plan_items(
+    config: Config, env: EnvironmentConfig, rows: list[Mapping[str, Any]], board: BoardColumns
+) -> tuple[list[ItemOp], list[RowReject], list[str]]:
     ops: list[ItemOp] = []
     rejects: list[RowReject] = []
     warnings: list[str] = []
-    sizes: tuple[str, ...] | None = None
-    for row in headers:
-        order = str(row["AAG ORDER NUMBER"])
-        describe = f"order {order}"
-        gname = group_name(config.groups, row)
+    if not rows:
+        return ops, rejects, warnings
+    orders = [str(row[BUSINESS_KEY]) for row in rows]
+    describes = [f"order {order}" for order in orders]
+    sizes = SizeCheck(size_keys(rows[0], config.sizes.start_after, config.sizes.end_before))
+    groups, items = config.groups, config.items
+    for row, order, describe, encoded in zip(
+        rows, orders, describes, encode_rows(rows, env.mapping.items, board, describes), strict=True
+    ):
+        gname = group_name(groups, row)
         problems = []
-        if sizes is None:
-            sizes = size_keys(row, config.sizes.start_after, config.sizes.end_before)
-        bad_sizes = invalid_sizes(row, sizes)
+        bad_sizes = sizes.invalid(row)
         if bad_sizes:
             problems.append(describe_invalid(order, bad_sizes))
-        if gname == config.groups.sentinel or not gname.strip():
+        if gname == groups.sentinel or not gname.strip():
             problems.append(
-                f"{describe}: no group name ({' + '.join(config.groups.columns)} and the fallback "
-                f"{' + '.join(config.groups.fallback_columns)} are empty); the sentinel {config.groups.sentinel!r} "
+                f"{describe}: no group name ({' + '.join(groups.columns)} and the fallback "
+                f"{' + '.join(groups.fallback_columns)} are empty); the sentinel {groups.sentinel!r} "
                 "is never created"
             )
         elif len(gname) > 255:
             problems.append(f"{describe}: group name is {len(gname)} characters; monday allows 255")
-        name, warning = render_name(config.items.name_template, row, config.items.max_length)
+        name, warning = render_name(items.name_template, row, items.max_length)
         if warning:
             warnings.append(f"{describe}: {warning}")
         if not name:
-            name = order[: config.items.max_length]
-        encoded = encode_columns(row, env.mapping.items, board, describe=describe)
+            name = order[: items.max_length]
         problems += encoded.problems
         if problems:
             rejects.append(RowReject("ITEM", str(row["record_uuid"]), order, "; ".join(problems)))
             continue
+        item_id = row.get("monday_item_id")
         ops.append(
             ItemOp(
                 record_uuid=str(row["record_uuid"]),
@@ -165,7 +207,7 @@ def plan_items(
                 group_name=gname,
                 values=encoded.values,
                 create_labels=encoded.needs_new_labels,
-                item_id=int(row["monday_item_id"]) if row.get("monday_item_id") is not None else None,
+                item_id=int(item_id) if item_id is not None else None,
                 before={c: row.get(c) for c in ITEM_SYNC_COLUMNS},
             )
         )

@@ -18,6 +18,7 @@ from sqlalchemy.engine import Connection
 
 from sync.engine.ledger import OpKind, open_condition, utcnow
 from sync.engine.options import RunParts
+from sync.engine.plan import item_columns
 from sync.states import ActionType, SyncState
 
 __all__ = [
@@ -35,6 +36,7 @@ __all__ = [
     "mark_lines_synced",
     "pending_filter",
     "pending_lines",
+    "plan_columns",
     "register_groups",
     "remove_lines",
     "sent_operations",
@@ -60,13 +62,14 @@ def pending_filter(run: RunParts) -> list[sa.ColumnElement[bool]]:
 
 
 def header_chunks(conn: Connection, run: RunParts) -> Iterator[list[dict[str, Any]]]:
-    """The pending headers (up to the run's limit), chunk by chunk."""
+    """The pending headers (up to the run's limit), chunk by chunk: only the columns the planner reads."""
     t, where = run.tables.target, pending_filter(run)
+    columns = plan_columns(run)
     remaining = run.options.limit
     last = ""
     while remaining is None or remaining > 0:
         size = CHUNK_ROWS if remaining is None else min(CHUNK_ROWS, remaining)
-        query = sa.select(t).where(*where, t.c.record_uuid > last).order_by(t.c.record_uuid).limit(size)
+        query = sa.select(*columns).where(*where, t.c.record_uuid > last).order_by(t.c.record_uuid).limit(size)
         rows = conn.execute(query).mappings().all()
         if not rows:
             return
@@ -74,6 +77,19 @@ def header_chunks(conn: Connection, run: RunParts) -> Iterator[list[dict[str, An
         if remaining is not None:
             remaining -= len(rows)
         yield [dict(r) for r in rows]
+
+
+def plan_columns(run: RunParts) -> list[sa.Column[Any]]:
+    """The target columns :func:`~sync.engine.plan.plan_items` needs, in table order.
+
+    The size columns are every column between the two size markers (markers included, so
+    the planner finds the sizes the way it always does: by position).
+    """
+    wanted, sizes = item_columns(run.config, run.env), run.config.sizes
+    names = [c.name for c in run.tables.target.columns]
+    first = names.index(sizes.start_after) if sizes.start_after in names else len(names)
+    end = names.index(sizes.end_before) if sizes.end_before in names else -1
+    return [c for i, c in enumerate(run.tables.target.columns) if c.name in wanted or first <= i <= end]
 
 
 def count_pending_headers(run: RunParts) -> int:

@@ -62,6 +62,11 @@ def _number(value: object) -> str:
         raise TypeError(f"not a number ({type(value).__name__})")
     if isinstance(value, int):
         return str(value)
+    if value.__class__ is Decimal:  # its text round-trips exactly: no need to parse it again
+        number = value
+        if not number.is_finite():
+            raise ValueError("not a finite number")
+        return format(number, "f")
     # repr() first so 0.1 stays "0.1" instead of Decimal's exact binary expansion.
     try:
         number = Decimal(repr(value)) if isinstance(value, float) else Decimal(str(value).strip())
