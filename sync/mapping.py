@@ -277,13 +277,18 @@ def _cell(db_column: str, target: ColumnMapping, board: BoardColumns, value: obj
     if column_type in LABEL_TYPES:
         label = str(value).strip()
         if label not in board.labels.setdefault(target.column, set()):
-            if not target.create_labels_if_missing:
+            if not _may_create_label(target):
                 return _Cell(
                     problem=f"{_where(db_column, target)}: label {label!r} does not exist on the board and label "
                     "creation is not allowed for this column"
                 )
             return _Cell(encoded, new_label=True)
     return _Cell(encoded)
+
+
+def _may_create_label(target: ColumnMapping) -> bool:
+    """Only columns whose mapping says ``create_labels_if_missing`` may get new labels."""
+    return target.create_labels_if_missing
 
 
 def _where(db_column: str, target: ColumnMapping) -> str:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -68,11 +67,10 @@ def test_shipped_config_populates_seasons_and_creates_labels_only_where_allowed(
 def test_label_creation_forced_on_everywhere_is_caught(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Mapping code that lets every missing label through (creation forced on): the probes name it."""
 
-    def always_create(label: str, target: ColumnMapping, board: Any, out: Any, where: str) -> bool:
-        out.needs_new_labels = True
+    def always_create(target: ColumnMapping) -> bool:
         return True
 
-    monkeypatch.setattr(sync.mapping, "_label_ok", always_create)
+    monkeypatch.setattr(sync.mapping, "_may_create_label", always_create)
     result = run(CONFIG, "production", tmp_path)
     assert_gate_caught(
         result,
