@@ -22,60 +22,31 @@ import json
 import sys
 import tempfile
 import time
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-import httpx
-
-from sync.config import load_config
-from sync.connect import EMULATOR_TOKEN, build_client
-from sync.db import build_tables, discover_sizes, make_engine
-from sync.demo import init_demo
-from sync.emulator import FaultProfile, build_emulator, serve
+from loadtests.bench_env import emulated_demo
 from sync.engine import SyncOptions, run_with
 from sync.rollback import rollback_with
-from validation.load.rules import ENV_NAME, load_profile, user_config
+from validation.load.rules import ENV_NAME
 
 
 def measure(orders: int, profile_name: str, work_dir: Path) -> dict[str, Any]:
     """One sync run and its rollback on the same emulator profile."""
-    profile = replace(load_profile(profile_name), users=1)
-    demo = init_demo(work_dir / "demo", orders=orders)
-    emulator = build_emulator(
-        faults=FaultProfile(profile.latency_ms, profile.jitter_ms, seed=profile.seed),
-        complexity_budget=profile.complexity_budget_per_minute,
-        rate_limit_per_minute=profile.rate_limit_per_minute,
-        seed=profile.seed,
-        require_token=False,
-    )
-    server = serve("127.0.0.1", 0, emulator)
-    url = f"http://127.0.0.1:{server.server_address[1]}"
-    base = load_config(demo.config_path)
-    env = base.environment(ENV_NAME)
-    db_url = f"sqlite:///{demo.databases[ENV_NAME]}"
-    config = user_config(base, profile, url, db_url, env.monday.board_id, env.monday.subitem_board_id)
-    engine = make_engine(db_url)
-    try:
-        e = config.environment(ENV_NAME)
-        sizes = discover_sizes(
-            engine, e.source_table, config.sizes.start_after, config.sizes.end_before, config.sizes.max_sizes
-        )
-        tables = build_tables(e.source_table, e.target_table, e.lines_table, sizes)
-        client = build_client(config, ENV_NAME, httpx.HTTPTransport(), EMULATOR_TOKEN)
+    with emulated_demo(orders, profile_name, work_dir) as bench:
+        board = bench.config.environment(ENV_NAME).monday
+        client = bench.client()
         started = time.perf_counter()
-        summary = run_with(config, ENV_NAME, SyncOptions(), client=client, db=engine, tables=tables)
+        summary = run_with(bench.config, ENV_NAME, SyncOptions(), client=client, db=bench.engine, tables=bench.tables)
         sync_s = time.perf_counter() - started
-        undo_client = build_client(config, ENV_NAME, httpx.HTTPTransport(), EMULATOR_TOKEN)
+        undo_client = bench.client()
         started = time.perf_counter()
-        report = rollback_with(config, ENV_NAME, summary.run_id, client=undo_client, db=engine, tables=tables)
+        report = rollback_with(
+            bench.config, ENV_NAME, summary.run_id, client=undo_client, db=bench.engine, tables=bench.tables
+        )
         rollback_s = time.perf_counter() - started
-        left_on_board = sum(1 for _ in undo_client.iter_items(e.monday.board_id))
-        left_on_board += sum(1 for _ in undo_client.iter_items(e.monday.subitem_board_id))
-    finally:
-        engine.dispose()
-        server.shutdown()
-        server.server_close()
+        left_on_board = sum(1 for _ in undo_client.iter_items(board.board_id))
+        left_on_board += sum(1 for _ in undo_client.iter_items(board.subitem_board_id))
     return {
         "profile": profile_name,
         "orders": orders,

@@ -30,18 +30,14 @@ from typing import Any
 
 import httpx
 
-from sync.config import load_config
-from sync.connect import EMULATOR_TOKEN, build_client
-from sync.db import build_tables, discover_sizes, make_engine
-from sync.demo import init_demo
-from sync.emulator import FaultProfile, build_emulator, serve
+from loadtests.bench_env import emulated_demo
 from sync.engine import SyncOptions, run_with
 from sync.monday.client import MondayClient
 from sync.monday.retry import RetryPolicy
 from validation.gates.runner import GateContext, run_gates
 from validation.gates.volume import VolumeGate, limits_for_run
 from validation.gates.volume_model import PendingWork, VolumeLimits, days_by_plan, price
-from validation.load.rules import ENV_NAME, load_profile, user_config
+from validation.load.rules import ENV_NAME
 
 
 def _offline_client(max_batch: int, base: MondayClient) -> MondayClient:
@@ -57,23 +53,9 @@ def _offline_client(max_batch: int, base: MondayClient) -> MondayClient:
 
 def measure(orders: int, profile_name: str, work_dir: Path) -> dict[str, Any]:
     """Gate projection and a measured engine run on the same environment."""
-    profile = replace(load_profile(profile_name), users=1)
-    demo = init_demo(work_dir / "demo", orders=orders)
-    emulator = build_emulator(
-        faults=FaultProfile(profile.latency_ms, profile.jitter_ms, seed=profile.seed),
-        complexity_budget=profile.complexity_budget_per_minute,
-        rate_limit_per_minute=profile.rate_limit_per_minute,
-        seed=profile.seed,
-        require_token=False,
-    )
-    server = serve("127.0.0.1", 0, emulator)
-    url = f"http://127.0.0.1:{server.server_address[1]}"
-    base = load_config(demo.config_path)
-    env = base.environment(ENV_NAME)
-    db_url = f"sqlite:///{demo.databases[ENV_NAME]}"
-    config = user_config(base, profile, url, db_url, env.monday.board_id, env.monday.subitem_board_id)
-    mean_latency_s = (profile.latency_ms + profile.jitter_ms / 2) / 1000
-    try:
+    with emulated_demo(orders, profile_name, work_dir) as bench:
+        config, profile = bench.config, bench.profile
+        mean_latency_s = (profile.latency_ms + profile.jitter_ms / 2) / 1000
         ctx = GateContext(
             config,
             ENV_NAME,
@@ -81,20 +63,10 @@ def measure(orders: int, profile_name: str, work_dir: Path) -> dict[str, Any]:
             options={"transport": httpx.HTTPTransport(), "request_latency_s": mean_latency_s},
         )
         gate = run_gates(ctx, [VolumeGate()]).results[0]
-        engine = make_engine(db_url)
-        e = config.environment(ENV_NAME)
-        sizes = discover_sizes(
-            engine, e.source_table, config.sizes.start_after, config.sizes.end_before, config.sizes.max_sizes
-        )
-        tables = build_tables(e.source_table, e.target_table, e.lines_table, sizes)
-        client = build_client(config, ENV_NAME, httpx.HTTPTransport(), EMULATOR_TOKEN)
+        client = bench.client()
         started = time.perf_counter()
-        summary = run_with(config, ENV_NAME, SyncOptions(), client=client, db=engine, tables=tables)
+        summary = run_with(config, ENV_NAME, SyncOptions(), client=client, db=bench.engine, tables=bench.tables)
         wall_s = time.perf_counter() - started
-        engine.dispose()
-    finally:
-        server.shutdown()
-        server.server_close()
     m = gate.metrics
     records = m["new_items"] + m["changed_items"] + m["subitems"]
     return {
