@@ -29,7 +29,35 @@ from sync.sqlhash import joined_text, sha256_hex
 from sync.states import ActionType, SyncState
 from sync.unpivot import size_cells
 
-__all__ = ["LineCounts", "LineStatements", "inserted_rows", "line_statements", "refresh_lines"]
+__all__ = [
+    "LINE_KEY_SEPARATOR",
+    "LineCounts",
+    "LineStatements",
+    "inserted_rows",
+    "line_key",
+    "line_statements",
+    "refresh_lines",
+]
+
+#: A line's id is its order's ``record_uuid``, this, and its size code (at most 36 + 1 + 20 characters).
+LINE_KEY_SEPARATOR = ":"
+
+
+def line_key(record_uuid: sa.ColumnElement[Any], size_code: sa.ColumnElement[Any]) -> sa.ColumnElement[str]:
+    """``record_uuid || ':' || size_code``: deterministic, and it sorts with its order.
+
+    A hash of the two (what lines were keyed by before) scatters 4 lines per order at random
+    places of the primary key's index: at a million orders that index no longer fits the page
+    cache and every insert rewrites a random page (the lines' insert took 60 % of detection).
+    Keyed by the order first, a first load appends to the index as it appends to the table.
+    Ids already stored keep their form: nothing recomputes a line's id, lines are found by
+    ``(record_uuid, size_code)``.
+    """
+    return (
+        sa.cast(record_uuid, sa.Unicode())
+        + sa.literal(LINE_KEY_SEPARATOR, sa.Unicode())
+        + sa.cast(size_code, sa.Unicode())
+    )
 
 
 @dataclass
@@ -73,8 +101,14 @@ def line_statements(
     delete_removed: bool,
     pass_ts: sa.ColumnElement[Any],
     dialect: str,
+    *,
+    check_existing: bool = True,
 ) -> LineStatements:
-    """Build the refresh for the orders of one pass (``pass_ts``) on ``dialect`` (its unpivot differs)."""
+    """Build the refresh for the orders of one pass (``pass_ts``) on ``dialect`` (its unpivot differs).
+
+    ``check_existing=False`` (no order of the pass has a line yet) leaves out the insert's
+    "no line for this (order, size) yet" probe, which is a third of a first load's line insert.
+    """
     target, lines = tables.target, tables.lines
     touched = _touched(target, pass_ts)
     wanted = _wanted_qty(tables, cancelled_types, lines.c.size_code)
@@ -106,7 +140,10 @@ def line_statements(
         .where(parent, lines.c.qty != wanted, wanted > 0)
     )
     return LineStatements(
-        delete_unsynced, zero, update, _new_lines_insert(tables, cancelled_types, touched, now, dialect)
+        delete_unsynced,
+        zero,
+        update,
+        _new_lines_insert(tables, cancelled_types, touched, now, dialect, check_existing=check_existing),
     )
 
 
@@ -121,7 +158,13 @@ def refresh_lines(
     counts = LineCounts()
     if conn.execute(sa.select(sa.exists().where(_touched(tables.target, pass_ts)))).scalar_one() is not True:
         return counts
-    statements = line_statements(tables, cancelled_types, delete_removed, pass_ts, conn.dialect.name)
+    has_lines = _touched_have_lines(conn, tables, pass_ts)
+    statements = line_statements(
+        tables, cancelled_types, delete_removed, pass_ts, conn.dialect.name, check_existing=has_lines
+    )
+    if not has_lines:  # only new orders (a first load): nothing to delete, zero, update or skip
+        counts.inserted = inserted_rows(conn, tables.lines, statements.insert)
+        return counts
     counts.deleted = conn.execute(statements.delete_unsynced).rowcount
     zeroed = conn.execute(statements.zero).rowcount
     if delete_removed:
@@ -133,18 +176,28 @@ def refresh_lines(
     return counts
 
 
+def _touched_have_lines(conn: Connection, tables: Tables, pass_ts: sa.ColumnElement[Any]) -> bool:
+    """Whether any order of this pass has lines already (never on a first load)."""
+    target, lines = tables.target, tables.lines
+    touched_keys = sa.select(target.c.record_uuid).where(_touched(target, pass_ts))
+    found = sa.exists().where(lines.c.record_uuid.in_(touched_keys))
+    return conn.execute(sa.select(found)).scalar_one() is True
+
+
 def _new_lines_insert(
     tables: Tables,
     cancelled_types: Sequence[str],
     touched: sa.ColumnElement[bool],
     now: sa.ColumnElement[Any],
     dialect: str,
+    *,
+    check_existing: bool,
 ) -> sa.Insert:
     target, lines = tables.target, tables.lines
     not_cancelled = sa.or_(target.c["ORDER TYPE"].is_(None), target.c["ORDER TYPE"].not_in(list(cancelled_types)))
     arms = []
     existing: sa.FromClause = lines
-    if dialect == "postgresql":  # read before the insert, or the anti join rescans the rows it adds
+    if dialect == "postgresql" and check_existing:  # read before the insert, or the anti join rescans what it adds
         touched_keys = sa.select(target.c.record_uuid).where(touched)
         existing = (
             sa.select(lines.c.record_uuid, lines.c.size_code)
@@ -154,10 +207,13 @@ def _new_lines_insert(
         )
     for cells in size_cells(target, tables.sizes, dialect):
         code, qty = cells.size_code, cells.qty
-        exists = sa.exists().where(existing.c.record_uuid == target.c.record_uuid, existing.c.size_code == code)
+        wanted = [touched, not_cancelled, qty > 0]
+        if check_existing:  # a line per (order, size) at most: skip the cells that have one
+            exists = sa.exists().where(existing.c.record_uuid == target.c.record_uuid, existing.c.size_code == code)
+            wanted.append(~exists)
         arms.append(
             cells.select(
-                sha256_hex(joined_text([target.c.record_uuid, code])).label("line_uuid"),
+                line_key(target.c.record_uuid, code).label("line_uuid"),
                 target.c.record_uuid.label("record_uuid"),
                 code.label("size_code"),
                 qty.label("qty"),
@@ -166,7 +222,7 @@ def _new_lines_insert(
                 sa.literal(ActionType.INSERT.value).label("action_type"),
                 now.label("created_at"),
                 now.label("updated_at"),
-            ).where(touched, not_cancelled, qty > 0, ~exists)
+            ).where(*wanted)
         )
     rows = arms[0] if len(arms) == 1 else sa.union_all(*arms)
     columns = ["line_uuid", "record_uuid", "size_code", "qty", "row_hash", "sync_state", "action_type"]

@@ -173,6 +173,9 @@ def detect_changes(
         # nested loop over an empty (analysed) target and rescans the rows it inserts: quadratic.
         existing = sa.select(t_key.label("order_key")).cte("existing_orders").prefix_with("MATERIALIZED")
         exists_in_target = sa.exists().where(existing.c.order_key == s_key)
+    # A first load (an empty target) has nothing to compare: the update below would scan every
+    # staging row against the rows just inserted to change none of them (1M orders: 4 s).
+    had_orders = conn.execute(sa.select(sa.exists().select_from(target))).scalar_one() is True
     report.new = _insert_new(conn, tables, business, valid, exists_in_target, s_hash, now, pass_ts)
     if snapshot_run:
         conn.execute(
@@ -202,10 +205,11 @@ def detect_changes(
         target.c.sync_pending_at: pass_ts,
         target.c.updated_at: now,
     }
-    if snapshot_run:
+    if snapshot_run and had_orders:
         changed_keys = sa.select(t_key).select_from(staging).where(changed)
         save_pre_images(conn, tables, snapshot_run, target.c["AAG ORDER NUMBER"].in_(changed_keys))
-    report.updated = conn.execute(sa.update(target).values(values).where(changed)).rowcount
+    if had_orders:
+        report.updated = conn.execute(sa.update(target).values(values).where(changed)).rowcount
     if report.updated:
         report.cancelled = conn.execute(count_in_pass).scalar_one() - new_cancelled
     total_valid = conn.execute(sa.select(sa.func.count()).select_from(staging).where(valid)).scalar_one()

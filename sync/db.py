@@ -224,7 +224,7 @@ def build_tables(
     lines = sa.Table(
         lines_table,
         md,
-        sa.Column("line_uuid", sa.String(64), primary_key=True),  # sha256(record_uuid|size_code): deterministic
+        sa.Column("line_uuid", sa.String(64), primary_key=True),  # record_uuid:size_code (sync.change_lines.line_key)
         sa.Column("record_uuid", sa.String(36), sa.ForeignKey(target.c.record_uuid), nullable=False),
         sa.Column("size_code", sa.Unicode(20), nullable=False),
         sa.Column("qty", sa.Integer(), nullable=False),

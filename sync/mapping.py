@@ -17,6 +17,7 @@ from functools import lru_cache, partial
 from operator import itemgetter
 from typing import Any
 
+from sync.column_tokens import fast_column
 from sync.config import ColumnMapping, GroupNaming
 from sync.errors import RecordError
 from sync.monday.models import BoardInfo
@@ -164,8 +165,9 @@ def encode_rows(
 ) -> list[EncodedRow]:
     """:func:`encode_columns` for a chunk, set-based: each distinct value of a mapped column is judged once.
 
-    Per mapped column, the chunk's distinct values are encoded and label-checked once (a
-    :class:`_Cell` each); every row then picks its value's outcome (a fresh copy of a dict/list
+    Per mapped column, a column of plain values the board accepts as they are takes the fast
+    path (:mod:`sync.column_tokens`); otherwise the chunk's distinct values are encoded and
+    label-checked once (a :class:`_Cell` each); every row then picks its value's outcome (a fresh copy of a dict/list
     answer). Only the rows of a column whose value failed or needs a new label are walked one by
     one, to name them (``describes``, one per row) in their problem.
     """
@@ -175,9 +177,22 @@ def encode_rows(
     for db_column, target in mapping.items():
         raw = _column_values(rows, db_column)
         keys = _value_keys(raw)
-        cells = {
-            key: _cell(db_column, target, board, value) for key, value in dict(zip(keys, raw, strict=True)).items()
-        }
+        distinct = dict(zip(keys, raw, strict=True))
+        fast = fast_column(
+            board.types.get(target.column),
+            keys,
+            distinct,
+            board.labels.get(target.column),
+            may_create=_may_create_label(target),
+        )
+        if fast is not None:
+            if fast.new_label is not None:
+                for encoded_row, flag in zip(out, fast.new_label, strict=True):
+                    encoded_row.needs_new_labels |= flag
+            columns.append(fast.values)
+            column_ids.append(target.column)
+            continue
+        cells = {key: _cell(db_column, target, board, value) for key, value in distinct.items()}
         picked = list(map(cells.__getitem__, keys))
         if any(c.problem is not None or c.new_label for c in cells.values()):
             for encoded_row, describe, cell in zip(out, describes, picked, strict=True):

@@ -169,8 +169,8 @@ def _dry_run(run: RunParts) -> RunSummary:
             for headers in store.header_chunks(conn, run):
                 ops, rejects, warnings = plan_items(run.config, run.env, headers, boards.items)
                 run.counters.note_plan(ops, rejects, warnings, boards.groups)
-                uuids = [h["record_uuid"] for h in headers]
-                run.counters.planned_lines += store.count_pending_lines(conn, run, uuids)
+                first, last = headers[0]["record_uuid"], headers[-1]["record_uuid"]
+                run.counters.planned_lines += store.count_pending_lines(conn, run, first, last)
         finally:
             trans.rollback()
     return build_summary(run, changes, time.perf_counter() - started, RunStatus.DRY_RUN.value)

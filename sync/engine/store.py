@@ -19,6 +19,7 @@ from sqlalchemy.engine import Connection
 from sync.engine.ledger import OpKind, open_condition, utcnow
 from sync.engine.options import RunParts
 from sync.engine.plan import item_columns
+from sync.engine.typed_read import TypedRead
 from sync.states import ActionType, SyncState
 
 __all__ = [
@@ -64,19 +65,19 @@ def pending_filter(run: RunParts) -> list[sa.ColumnElement[bool]]:
 def header_chunks(conn: Connection, run: RunParts) -> Iterator[list[dict[str, Any]]]:
     """The pending headers (up to the run's limit), chunk by chunk: only the columns the planner reads."""
     t, where = run.tables.target, pending_filter(run)
-    columns = plan_columns(run)
+    read = TypedRead(conn.dialect, plan_columns(run))
     remaining = run.options.limit
     last = ""
     while remaining is None or remaining > 0:
         size = CHUNK_ROWS if remaining is None else min(CHUNK_ROWS, remaining)
-        query = sa.select(*columns).where(*where, t.c.record_uuid > last).order_by(t.c.record_uuid).limit(size)
-        rows = conn.execute(query).mappings().all()
+        query = sa.select(*read.columns).where(*where, t.c.record_uuid > last).order_by(t.c.record_uuid).limit(size)
+        rows = read.rows(conn, query)
         if not rows:
             return
         last = rows[-1]["record_uuid"]
         if remaining is not None:
             remaining -= len(rows)
-        yield [dict(r) for r in rows]
+        yield rows
 
 
 def plan_columns(run: RunParts) -> list[sa.Column[Any]]:
@@ -100,11 +101,15 @@ def count_pending_headers(run: RunParts) -> int:
     return min(count, run.options.limit) if run.options.limit is not None else count
 
 
-def count_pending_lines(conn: Connection, run: RunParts, record_uuids: Sequence[str]) -> int:
-    """Lines in the run's states under the given headers (for the dry-run plan)."""
-    lines = run.tables.lines
-    query = sa.select(sa.func.count()).select_from(lines)
-    where = (lines.c.record_uuid.in_(list(record_uuids)), lines.c.sync_state.in_(run.options.states))
+def count_pending_lines(conn: Connection, run: RunParts, first: str, last: str) -> int:
+    """Lines in the run's states under the pending headers keyed ``first`` … ``last`` (one dry-run chunk).
+
+    A chunk is every pending header in its key range (a keyset page), so the range and the
+    pending filter name exactly its headers, without a thousand keys in an ``IN`` list.
+    """
+    lines, t = run.tables.lines, run.tables.target
+    query = sa.select(sa.func.count()).select_from(lines).join(t, t.c.record_uuid == lines.c.record_uuid)
+    where = [*pending_filter(run), t.c.record_uuid.between(first, last), lines.c.sync_state.in_(run.options.states)]
     return int(conn.execute(query.where(*where)).scalar_one())
 
 

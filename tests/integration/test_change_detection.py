@@ -277,7 +277,7 @@ def test_many_sizes_first_load_makes_one_line_per_cell(tmp_path: Path) -> None:
     assert {(r["size_code"], r["qty"]) for r in stored} == {(sizes[0], 4), (sizes[61], 3), (sizes[129], 14)}
     for line in stored:
         key = f"r4|{line['size_code']}"
-        assert line["line_uuid"] == hashlib.sha256(key.encode()).hexdigest()
+        assert line["line_uuid"] == f"r4:{line['size_code']}"
         assert line["row_hash"] == hashlib.sha256(f"{key}|{line['qty']}".encode()).hexdigest()
     engine.dispose()
 

@@ -170,3 +170,78 @@ def test_subitem_plan_is_the_row_by_row_plan(config: Config) -> None:
     expected = reference.plan_subitems(config, env, lines, copy.deepcopy(board))
     assert plan_subitems(config, env, lines, copy.deepcopy(board)) == expected
     assert expected[0]
+
+
+def test_fast_column_path_gives_the_row_by_row_plan(config: Config, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With every label on the board, clean chunks take the fast path; seeded chunks fall back; same plan."""
+    import sync.mapping as mapping_module
+
+    env = config.environment(ENV)
+    rows = _headers(config)
+    board = _board(config, rows)
+    for db, m in env.mapping.items.items():
+        if m.column in board.labels:
+            board.labels[m.column] |= {str(r[db]).strip() for r in rows if r.get(db) is not None and str(r[db]).strip()}
+    board.labels[env.mapping.items[_column(config, "dropdown", creatable=False)].column].discard("NEVER SEEN")
+    taken: list[bool] = []
+    real = mapping_module.fast_column
+
+    def counting(*args: Any, **kwargs: Any) -> object:
+        out = real(*args, **kwargs)
+        taken.append(out is not None)
+        return out
+
+    monkeypatch.setattr(mapping_module, "fast_column", counting)
+    expected = reference.plan_items(config, env, rows, copy.deepcopy(board))
+    chunked: tuple[list[Any], list[Any], list[Any]] = ([], [], [])
+    for start in range(0, len(rows), 37):
+        ops, rejects, warnings = plan_items(config, env, rows[start : start + 37], board)
+        chunked[0].extend(ops)
+        chunked[1].extend(rejects)
+        chunked[2].extend(warnings)
+    assert chunked == expected
+    assert any(taken) and not all(taken)  # both paths ran
+
+
+@pytest.mark.parametrize(
+    ("column_type", "values", "labels", "tokens"),
+    [
+        ("text", ["a ", "  ", None], None, ["a ", None, None]),
+        ("text", ["a", 5, Decimal("1.50")], None, ["a", "5", "1.50"]),
+        ("text", [Decimal("Infinity")], None, None),
+        ("text", [date(2026, 5, 1)], None, None),  # a date in a text column: the general encoder
+        ("numbers", [Decimal("1.10"), 7, None, " 2.5 ", " "], None, ["1.10", "7", None, "2.5", None]),
+        ("numbers", [Decimal("NaN")], None, None),
+        ("numbers", ["1E+3"], None, ["1000"]),
+        ("numbers", ["Infinity"], None, None),
+        ("numbers", ["TBC"], None, None),
+        ("numbers", [True], None, None),
+        ("numbers", [1.5], None, None),
+        ("date", [date(2026, 5, 1), None], None, ["2026-05-01", None]),
+        ("date", [datetime(2026, 5, 1, 10, 30)], None, None),
+        ("date", ["2026-05-01"], None, None),
+        ("dropdown", [" Red ", "  "], {"Red"}, ["Red", None]),
+        ("dropdown", ["Blue"], {"Red"}, None),  # a label the board lacks, and the column may not create it
+        ("dropdown", ["Red"], None, None),
+        ("status", ["Done"], {"Done"}, ["Done"]),
+        ("status", ["D" * 31], {"D" * 31}, None),  # monday's 30-character cap
+        ("status", [3], {"Done"}, None),  # a label index
+        ("color", ["Anything"], None, ["Anything"]),  # no label check on color columns
+        ("checkbox", ["yes"], None, None),
+    ],
+)
+def test_column_tokens_take_only_what_they_are_sure_of(
+    column_type: str, values: list[object], labels: set[str] | None, tokens: list[str | None] | None
+) -> None:
+    from sync.column_tokens import column_tokens
+
+    found = column_tokens(column_type, values, labels)
+    assert (found.tokens if found is not None else None) == tokens
+
+
+def test_column_tokens_flag_labels_a_creating_column_lacks() -> None:
+    from sync.column_tokens import column_tokens
+
+    found = column_tokens("dropdown", ["Red", "Blue ", None], {"Red"}, may_create=True)
+    assert found is not None and found.tokens == ["Red", "Blue", None] and found.new_labels == {"Blue"}
+    assert column_tokens("dropdown", ["Blue"], {"Red"}, may_create=False) is None
