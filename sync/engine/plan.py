@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
+from sync.chunk_names import group_names, render_names
 from sync.config import Config, EnvironmentConfig
 from sync.engine.ledger import OpKind
 from sync.engine.plan_rows import SizeCheck, cycle_collection_paused
@@ -20,7 +21,6 @@ from sync.mapping import (
     BoardColumns,
     encode_columns,
     encode_rows,
-    group_name,
     render_name,
     template_columns,
 )
@@ -172,10 +172,11 @@ def _plan_items(
     describes = [f"order {order}" for order in orders]
     sizes = SizeCheck(size_keys(rows[0], config.sizes.start_after, config.sizes.end_before))
     groups, items = config.groups, config.items
-    for row, order, describe, encoded in zip(
-        rows, orders, describes, encode_rows(rows, env.mapping.items, board, describes), strict=True
+    encoded_rows = encode_rows(rows, env.mapping.items, board, describes)
+    names = render_names(items.name_template, rows, items.max_length)
+    for row, order, describe, encoded, gname, (name, warning) in zip(
+        rows, orders, describes, encoded_rows, group_names(groups, rows), names, strict=True
     ):
-        gname = group_name(groups, row)
         problems = []
         bad_sizes = sizes.invalid(row)
         if bad_sizes:
@@ -188,7 +189,6 @@ def _plan_items(
             )
         elif len(gname) > 255:
             problems.append(f"{describe}: group name is {len(gname)} characters; monday allows 255")
-        name, warning = render_name(items.name_template, row, items.max_length)
         if warning:
             warnings.append(f"{describe}: {warning}")
         if not name:

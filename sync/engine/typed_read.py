@@ -29,9 +29,7 @@ class TypedRead:
 
     def __init__(self, dialect: Dialect, columns: Sequence[sa.Column[Any]]) -> None:
         self.names = [c.name for c in columns]
-        self.processors: list[_Processor | None] = [
-            c.type.dialect_impl(dialect).result_processor(dialect, None) for c in columns
-        ]
+        self.processors = [_processor(c, dialect) for c in columns]
         self.columns: list[sa.ColumnElement[Any]] = [
             sa.type_coerce(c, sa.types.NullType()).label(c.name) if p is not None else c
             for c, p in zip(columns, self.processors, strict=True)
@@ -49,6 +47,18 @@ class TypedRead:
                     cells[i] = _convert(cells[i], processor)
             names = self.names
             return [dict(zip(names, values, strict=True)) for values in zip(*cells, strict=True)]
+
+
+def _processor(column: sa.Column[Any], dialect: Dialect) -> _Processor | None:
+    """The column type's result processor when it does not depend on the driver's type code.
+
+    PostgreSQL's numeric processor asks for the code the driver reports (and psycopg hands
+    back Decimals itself): such a column is left to SQLAlchemy's own read.
+    """
+    try:
+        return column.type.dialect_impl(dialect).result_processor(dialect, None)
+    except (TypeError, KeyError, ValueError, sa.exc.InvalidRequestError):
+        return None
 
 
 def _convert(column: Sequence[Any], processor: _Processor) -> list[Any]:

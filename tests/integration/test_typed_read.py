@@ -14,8 +14,8 @@ from sync.demo import bad_rows, generate_orders, insert_orders, shipped_config_p
 from sync.engine.typed_read import TypedRead, _convert
 
 
-def test_typed_read_equals_the_plain_read(database_url: str) -> None:
-    db = make_engine(database_url)
+def test_typed_read_equals_the_plain_read(engine_url: str) -> None:
+    db = make_engine(engine_url)
     tables = build_tables()
     create_schema(db, tables)
     insert_orders(db, tables.staging, generate_orders(150, 3))

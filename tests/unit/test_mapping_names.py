@@ -39,3 +39,35 @@ def test_truncation_is_deterministic() -> None:
 def test_a_key_longer_than_the_limit_is_cut_at_the_end_as_a_last_resort() -> None:
     name, warning = render_name("{AAG ORDER NUMBER}", {"AAG ORDER NUMBER": "K" * 30}, 10)
     assert len(name) == 10 and name.endswith("…") and warning is not None
+
+
+_VALUES = [None, "", "  ", "A", " b c ", "x" * 60, "{brace}", "ÉTÉ", 7, 2.5]
+
+
+def test_chunk_names_are_the_row_functions_names() -> None:
+    """sync.chunk_names names a chunk exactly as render_name / group_name name each row."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from sync.chunk_names import group_names, render_names
+    from sync.config import GroupNaming
+    from sync.mapping import group_name
+
+    columns = ["CUSTOMER STYLE", "CUSTOMER COLOUR DESCRIPTION", "AAG ORDER NUMBER", "CUSTOMER NAME", "SEASON"]
+    row = st.dictionaries(st.sampled_from(columns), st.sampled_from(_VALUES))
+    templates = st.sampled_from([TEMPLATE, "{AAG ORDER NUMBER}", "a{{b}} {SEASON}-{CUSTOMER NAME}{SEASON}", "fixed"])
+    naming = st.builds(
+        GroupNaming,
+        columns=st.sampled_from([["CUSTOMER NAME", "SEASON"], ["SEASON"], []]),
+        fallback_columns=st.just(["CUSTOMER STYLE"]),
+        separator=st.sampled_from([" ", " / "]),
+        sentinel=st.just("UNASSIGNED"),
+    )
+
+    @settings(max_examples=300, deadline=None)
+    @given(st.lists(row, max_size=8), templates, st.sampled_from([12, 40, 255]), naming)
+    def check(rows: list[dict[str, object]], template: str, max_length: int, groups: GroupNaming) -> None:
+        assert render_names(template, rows, max_length) == [render_name(template, r, max_length) for r in rows]
+        assert group_names(groups, rows) == [group_name(groups, r) for r in rows]
+
+    check()
