@@ -173,10 +173,12 @@ def detect_changes(
         # nested loop over an empty (analysed) target and rescans the rows it inserts: quadratic.
         existing = sa.select(t_key.label("order_key")).cte("existing_orders").prefix_with("MATERIALIZED")
         exists_in_target = sa.exists().where(existing.c.order_key == s_key)
-    # A first load (an empty target) has nothing to compare: the update below would scan every
-    # staging row against the rows just inserted to change none of them (1M orders: 4 s).
+    # A first load (an empty target) has nothing to compare: every valid staging row is new
+    # (no probe of the target per row), and the update below would scan every staging row
+    # against the rows just inserted to change none of them (1M orders: 4 s).
     had_orders = conn.execute(sa.select(sa.exists().select_from(target))).scalar_one() is True
-    report.new = _insert_new(conn, tables, business, valid, exists_in_target, s_hash, now, pass_ts)
+    new_order = ~exists_in_target if had_orders else sa.true()
+    report.new = _insert_new(conn, tables, business, sa.and_(valid, new_order), s_hash, now, pass_ts)
     if snapshot_run:
         conn.execute(
             sa.insert(tables.snapshots).from_select(
@@ -308,8 +310,7 @@ def _insert_new(
     conn: Connection,
     tables: Tables,
     business: Sequence[str],
-    valid: sa.ColumnElement[bool],
-    exists_in_target: sa.Exists,
+    wanted: sa.ColumnElement[bool],
     s_hash: sa.ColumnElement[str],
     now: sa.ColumnElement[Any],
     pass_ts: sa.ColumnElement[Any],
@@ -324,7 +325,7 @@ def _insert_new(
         pass_ts,
         now,
         now,
-    ).where(valid, ~exists_in_target)
+    ).where(wanted)
     # In key order, the target's primary key (and so the lines' (record_uuid, size_code) key,
     # filled by a scan of the target) grows at its end instead of at random pages.
     if conn.dialect.name == "sqlite":  # PostgreSQL sorts the whole staging table first: no gain there

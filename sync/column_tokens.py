@@ -93,6 +93,10 @@ def _numbers(values: Collection[object], kinds: set[type], *, text: bool = False
     """Ints and Decimals as monday's number text; number text parsed (``text``: kept as it is)."""
     if not kinds <= {Decimal, int, str}:
         return None
+    if kinds <= {Decimal}:  # a price column: the usual case, in two comprehensions
+        if not all(v.is_finite() for v in values if isinstance(v, Decimal)):
+            return None
+        return [format(v, "f") if isinstance(v, Decimal) else None for v in values]
     tokens: list[str | None] = []
     for v in values:  # the classes are int, Decimal, str and None only (``kinds``)
         if isinstance(v, int):

@@ -41,7 +41,8 @@ def cycle_collection_paused() -> Iterator[None]:
     A chunk allocates ~60 containers per row (operations, value dicts, label lists) and keeps
     them: CPython's collector would walk them over and over (measured: a quarter of a 20k dry run's
     CPU). None of them forms a cycle, so reference counting frees them all; the pause lasts one
-    chunk (``CHUNK_ROWS`` rows) and restores the collector only if it was on.
+    chunk (``CHUNK_ROWS`` rows; a dry run pauses around its whole plan loop, so that resuming
+    does not walk each chunk's live objects) and restores the collector only if it was on.
     """
     if not gc.isenabled():
         yield
