@@ -6,7 +6,7 @@ date), one call per cell. An order chunk has a few dozen such cells per row, mos
 repeated down the column (a season, a delivery date, a price). Here the select asks for
 those columns as they are stored, and each column's *distinct* raw values go through the
 type's own result processor once — the same function SQLAlchemy would call, so the values
-are exactly the ones a normal read gives (``tests/unit/test_typed_read.py``).
+are exactly the ones a normal read gives (``tests/integration/test_typed_read.py``).
 """
 
 from __future__ import annotations
