@@ -72,6 +72,13 @@ def loadtest(session: nox.Session) -> None:
     session.run("ordersync", "loadtest", profile, *session.posargs[1:])
 
 
+@nox.session(default=False)
+def scale(session: nox.Session) -> None:
+    """Change detection + dry-run plan at scale, judged against its targets (`-- --orders 10000 100000 1000000`)."""
+    _install(session)
+    session.run("python", "-m", "loadtests.scale", *(session.posargs or ["--orders", "10000", "100000"]))
+
+
 @nox.session
 def cutover(session: nox.Session) -> None:
     """The whole cutover: gates, promotion, canary, verify, automatic rollback; writes the sign-off report."""
