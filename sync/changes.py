@@ -155,7 +155,9 @@ def detect_changes(
     elif conn.dialect.name == "postgresql":
         # A freshly loaded staging table has no statistics: PostgreSQL then estimates 1 row and
         # anti-joins it to the target by a filtered scan of the growing index (10k orders: 28 s).
-        refresh_statistics(conn, (staging, target))
+        # A table it has a row density for scales its estimate with its size by itself, so only
+        # those without one are analysed here (re-analysing both cost 1.4 s of a 100k no-change pass).
+        refresh_statistics(conn, [t for t in (staging, target) if not _postgres_knows_density(conn, t)])
     report = ChangeReport()
     report.rejects, dup_keys = _rejects(conn, staging)
     s_key, t_key = order_key(staging), order_key(target)
@@ -244,6 +246,18 @@ def refresh_statistics(conn: Connection, tables: Sequence[sa.Table]) -> None:
     preparer = conn.dialect.identifier_preparer
     for table in tables:
         conn.execute(sa.text("ANALYZE " + preparer.format_table(table)))
+
+
+def _postgres_knows_density(conn: Connection, table: sa.Table) -> bool:
+    """Whether PostgreSQL has a rows-per-page figure for ``table`` (analysed, or vacuumed, with rows in it).
+
+    ``pg_class.reltuples`` is -1 for a table never analysed and 0 for one analysed empty: the
+    planner then has no density to scale by the table's current size.
+    """
+    name = conn.dialect.identifier_preparer.format_table(table)
+    query = sa.text("SELECT reltuples FROM pg_class WHERE oid = CAST(:name AS regclass)")
+    reltuples = conn.execute(query, {"name": name}).scalar()
+    return reltuples is not None and float(reltuples) > 0
 
 
 def mark_invalid_quantities(conn: Connection, tables: Tables, pass_ts: sa.ColumnElement[Any]) -> list[Reject]:
