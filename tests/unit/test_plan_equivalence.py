@@ -85,20 +85,27 @@ def _board(config: Config, rows: list[dict[str, Any]], *, lacking: str | None = 
     return BoardColumns(types, dict.fromkeys(types, "t"), labels)
 
 
+def _plan_in_chunks(
+    config: Config, rows: list[dict[str, Any]], board: BoardColumns, size: int = 37
+) -> tuple[list[Any], list[Any], list[Any]]:
+    """``plan_items`` over ``rows`` in chunks of ``size`` (one board, as a run keeps it), outcomes joined."""
+    env = config.environment(ENV)
+    chunked: tuple[list[Any], list[Any], list[Any]] = ([], [], [])
+    for start in range(0, len(rows), size):
+        ops, rejects, warnings = plan_items(config, env, rows[start : start + size], board)
+        chunked[0].extend(ops)
+        chunked[1].extend(rejects)
+        chunked[2].extend(warnings)
+    return chunked
+
+
 def test_item_plan_is_the_row_by_row_plan(config: Config) -> None:
     env = config.environment(ENV)
     rows = _headers(config)
     board = _board(config, rows)
     expected = reference.plan_items(config, env, rows, copy.deepcopy(board))
     assert plan_items(config, env, rows, copy.deepcopy(board)) == expected
-    chunked: tuple[list[Any], list[Any], list[Any]] = ([], [], [])
-    chunk_board = copy.deepcopy(board)
-    for start in range(0, len(rows), 37):
-        ops, rejects, warnings = plan_items(config, env, rows[start : start + 37], chunk_board)
-        chunked[0].extend(ops)
-        chunked[1].extend(rejects)
-        chunked[2].extend(warnings)
-    assert chunked == expected
+    assert _plan_in_chunks(config, rows, copy.deepcopy(board)) == expected
     ops, rejects, warnings = expected  # the comparison covers every outcome
     assert ops and warnings and any(op.create_labels for op in ops) and any(op.item_id for op in ops)
     messages = " ".join(r.message for r in rejects)
@@ -193,13 +200,7 @@ def test_fast_column_path_gives_the_row_by_row_plan(config: Config, monkeypatch:
 
     monkeypatch.setattr(mapping_module, "fast_column", counting)
     expected = reference.plan_items(config, env, rows, copy.deepcopy(board))
-    chunked: tuple[list[Any], list[Any], list[Any]] = ([], [], [])
-    for start in range(0, len(rows), 37):
-        ops, rejects, warnings = plan_items(config, env, rows[start : start + 37], board)
-        chunked[0].extend(ops)
-        chunked[1].extend(rejects)
-        chunked[2].extend(warnings)
-    assert chunked == expected
+    assert _plan_in_chunks(config, rows, board) == expected
     assert any(taken) and not all(taken)  # both paths ran
 
 
